@@ -1,0 +1,3 @@
+"""The science of the re-analysis: load and validate the published numbers,
+recompute the comparisons, draw the figures. Pure functions; no I/O outside
+``analysis.data``."""
