@@ -1,0 +1,39 @@
+# The two commands: `make report` renders, `make test` tests. Both set up .venv
+# from requirements.txt on first use. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+OUT    := _output
+
+.PHONY: report test bench clean env
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt
+	@echo "== setting up $(VENV) from requirements.txt (first run only)"
+	@start=$$(date +%s); \
+	  $(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
+	  rm -f $(VENV)/.installed-* && touch $@ && \
+	  echo "== environment ready in $$(( $$(date +%s) - start )) s"
+
+# Real Quarto when it is on PATH (set OFFLINE=1 to force the offline renderer).
+report: $(STAMP)
+	@if command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
+	  echo "== renderer: Quarto $$(quarto --version) (python: $(BIN)/python)"; \
+	  start=$$(date +%s); \
+	  QUARTO_PYTHON=$(BIN)/python quarto render && \
+	  echo "== rendered in $$(( $$(date +%s) - start )) s"; \
+	else \
+	  echo "== renderer: offline (pandoc + Jupyter + typst); quarto is not on PATH"; \
+	  $(BIN)/python -m render; \
+	fi
+	@ls -l $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(OUT) .cache .pytest_cache test-artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,44 @@
+"""python -m render [FILE.qmd ...] [--out DIR]: the offline renderer's command line."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import RenderError
+from .pipeline import load_project, render
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m render", description=__doc__)
+    ap.add_argument("files", nargs="*", type=Path,
+                    help="documents to render (default: the project's render list)")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: project output-dir)")
+    ap.add_argument("--quiet", action="store_true", help="no progress output")
+    ap.add_argument("--keep", action="store_true", help="keep intermediate files")
+    args = ap.parse_args(argv)
+    debug = os.environ.get("DEBUG") not in (None, "", "0")
+    root = Path.cwd()
+    try:
+        project = load_project(root).get("project", {}) or {}
+        files = args.files or [root / f for f in project.get("render", [])] or sorted(root.glob("*.qmd"))
+        for f in files:
+            if not f.exists():
+                raise RenderError(str(f), None, "document", "file not found")
+        out = args.out or root / project.get("output-dir", "_output")
+        render([f.resolve() for f in files], root=root, outdir=out.resolve(), quiet=args.quiet,
+               keep=args.keep or debug)
+    except RenderError as exc:
+        if debug:
+            raise
+        print(f"render failed: {exc}\nNothing in the output folder was changed.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("render interrupted: nothing in the output folder was changed.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

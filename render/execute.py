@@ -1,0 +1,156 @@
+"""Run a document's code in one Jupyter kernel, in document order.
+
+Returns plain, JSON-serialisable outputs so that they can be cached: for each
+chunk of the document, the list of Jupyter outputs of a code cell, or the list
+of values of a Markdown chunk's inline expressions, or ``None``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from .errors import RenderError
+from .qmd import Cell, Document, Markdown
+
+INLINE_MIME = "application/json"
+
+# Run first, hidden: figure format and reproducible SVG output. Quarto does the
+# equivalent set-up from `fig-format: svg`.
+SETUP = r'''
+import matplotlib_inline.backend_inline as __bi
+__bi.set_matplotlib_formats("svg")
+import matplotlib as __mpl
+__mpl.rcParams["svg.hashsalt"] = "quarto-offline"
+del __bi, __mpl
+
+def __render_inline__(sources):
+    # Quarto's formatting of inline results: text/markdown as Markdown; a str
+    # with Markdown characters escaped; anything else as its repr().
+    from IPython import get_ipython
+    from IPython.display import display
+    ns = get_ipython().user_ns
+    special = set("\\`*_{}[]()>#+-.!")
+    out = []
+    for src in sources:
+        try:
+            value = eval(compile(src, "<inline expression>", "eval"), ns)
+        except Exception as exc:  # reported by the renderer with its line
+            out.append({"error": f"{type(exc).__name__}: {exc}"})
+            continue
+        md = getattr(value, "_repr_markdown_", None)
+        if callable(md):
+            text = md()
+        elif isinstance(value, str):
+            text = "".join("\\" + ch if ch in special else ch for ch in value)
+        else:
+            text = repr(value)
+        out.append({"value": text})
+    display({"application/json": out}, raw=True)
+'''
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
+            progress=None) -> list:
+    """Execute ``doc``'s cells and inline expressions; return per-chunk outputs."""
+    # Cells in document order, then (as Quarto does) every inline expression,
+    # evaluated after all cells have run. INLINE marks that last cell.
+    plan: list[tuple[int, str]] = [(k, c.source) for k, c in enumerate(doc.chunks)
+                                   if isinstance(c, Cell)]
+    inline_chunks = [c for c in doc.chunks if isinstance(c, Markdown) and c.inlines]
+    if inline_chunks:
+        exprs = [i.expr for c in inline_chunks for i in c.inlines]
+        plan.append((INLINE, f"__render_inline__({exprs!r})"))
+    outputs: dict[int, list] = {}
+    if plan:
+        _run(plan, doc, cwd=cwd, name=name, timeout=timeout, progress=progress, outputs=outputs)
+    results: list = [outputs.get(k) for k in range(len(doc.chunks))]
+    if inline_chunks:
+        values = _inline_values(outputs[INLINE], inline_chunks, name)
+        for k, chunk in enumerate(doc.chunks):
+            if chunk in inline_chunks:
+                n = len(chunk.inlines)
+                results[k], values = values[:n], values[n:]
+    return results
+
+
+INLINE = -1
+
+
+def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
+    import shutil
+    import tempfile
+
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in [SETUP] + [c for _, c in plan]]
+    sockets = tempfile.mkdtemp(prefix="kernel-")
+    # IPC transport: local Unix sockets, no TCP port, no warning about encryption.
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
+    client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
+    try:
+        with client.setup_kernel(cwd=str(cwd)):
+            for n, cell in enumerate(nb.cells):
+                k = plan[n - 1][0] if n else None
+                chunk = doc.chunks[k] if k is not None and k != INLINE else None
+                if progress and chunk is not None:
+                    progress(chunk.label)
+                try:
+                    client.execute_cell(cell, n)
+                except CellExecutionError as exc:
+                    raise _cell_error(exc, chunk, name) from None
+                if k is not None:
+                    outputs[k] = [dict(o) for o in cell.outputs]
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _cell_error(exc, chunk, name) -> RenderError:
+    if chunk is None:
+        return RenderError(name, None, "renderer set-up or inline-expression cell",
+                           f"{exc.ename}: {exc.evalue}")
+    tb = exc.traceback if isinstance(exc.traceback, str) else "\n".join(exc.traceback or [])
+    tb = _ANSI.sub("", tb)
+    line = chunk.line
+    m = re.findall(r"line (\d+)", tb.split("Cell In[")[-1]) if "Cell In[" in tb else []
+    if m:  # line k of the cell's code is fence + option lines + k in the .qmd
+        line = chunk.line + chunk.n_option_lines + int(m[0])
+    last = [ln for ln in tb.splitlines() if ln.strip()][-1:] or [f"{exc.ename}: {exc.evalue}"]
+    return RenderError(name, line, f"cell '{chunk.label}' (starts at line {chunk.line})",
+                       f"the code raised {exc.ename}: {exc.evalue}" + (
+                           "" if f"{exc.ename}: {exc.evalue}" in last[0] else f"\n{last[0]}"))
+
+
+def _inline_values(outputs: list, chunks: list[Markdown], name: str) -> list[str]:
+    data = next((o["data"][INLINE_MIME] for o in outputs or []
+                 if o.get("output_type") == "display_data" and INLINE_MIME in o.get("data", {})), None)
+    if data is None:
+        raise RenderError(name, chunks[0].line, "inline expressions", "the kernel returned no values")
+    values = []
+    for item, inline in zip(data, [i for c in chunks for i in c.inlines]):
+        if "error" in item:
+            raise RenderError(name, inline.line, f"inline expression `{{python}} {inline.expr}`",
+                              item["error"])
+        values.append(item["value"])
+    return values
+
+
+def source_date_epoch(cwd: Path) -> str:
+    """SOURCE_DATE_EPOCH: the environment's, else the last commit's time, else 0."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    import subprocess
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=cwd,
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "0"

@@ -1,0 +1,303 @@
+"""Render .qmd documents to self-contained HTML and Typst PDF without Quarto.
+
+Stages per document: parse → execute (one kernel) → assemble Markdown per
+format → pandoc (HTML; Typst source) → typst (PDF). Everything is written to a
+staging folder first; ``_output/`` is touched only after every document and
+format has succeeded, so a failed render leaves the previous outputs intact.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import assemble as _assemble
+from . import qmd
+from .errors import RenderError
+from .execute import execute, source_date_epoch
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+FILTER = HERE / "quarto-subset.lua"
+
+# Format options the offline renderer understands, per format. Options that
+# only say what it always does anyway are accepted and have no further effect.
+HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "echo",
+                "embed-resources", "html-math-method", "fig-format", "number-sections",
+                "output-file", "link-citations", "execute", "lang"}
+TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
+                 "page-numbering", "fig-format", "citeproc", "output-file", "execute",
+                 "number-sections", "keep-typ", "toc", "link-citations", "columns", "lang"}
+PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
+                "execute", "link-citations", "jupyter"}
+EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
+ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
+          "citeproc": True}
+FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf")}
+
+
+@dataclass
+class Timer:
+    """Wall-clock time per stage, printed as the render goes."""
+
+    quiet: bool = False
+    stages: dict = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+        if not self.quiet:
+            print(f"  {stage:<28} {seconds:6.2f} s", file=sys.stderr, flush=True)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+
+def pandoc_path() -> str:
+    import pypandoc
+    return pypandoc.get_pandoc_path()
+
+
+def load_project(root: Path) -> dict:
+    path = root / "_quarto.yml"
+    if not path.exists():
+        return {}
+    try:
+        conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RenderError("_quarto.yml", mark.line + 1 if mark else None, "YAML",
+                          str(exc).splitlines()[0]) from None
+    for key in conf:
+        if key not in PROJECT_KEYS:
+            raise RenderError("_quarto.yml", None, f"key '{key}'",
+                              "not understood by the offline renderer")
+    return conf
+
+
+def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
+    """Merged options for one format: project, then front matter (Quarto's order)."""
+    opts: dict = {}
+    for layer in (project, doc.meta):
+        for key in ("execute",):
+            for k, v in (layer.get(key) or {}).items():
+                if k not in EXECUTE_KEYS:
+                    raise RenderError(doc.path.name, None, f"execute option '{k}'",
+                                      "not understood by the offline renderer")
+                opts[k] = v
+        for key in ("number-sections", "lang", "link-citations", "toc"):
+            if key in layer:
+                opts[key] = layer[key]
+        fmts = layer.get("format") or {}
+        if isinstance(fmts, str):
+            fmts = {fmts: {}}
+        allowed = HTML_OPTIONS if fmt == "html" else TYPST_OPTIONS
+        for k, v in (fmts.get(fmt) or {}).items():
+            if k not in allowed:
+                raise RenderError(doc.path.name if layer is doc.meta else "_quarto.yml", None,
+                                  f"{fmt} option '{k}'", "not understood by the offline renderer")
+            if k == "execute":
+                opts.update(v or {})
+            elif k in ALWAYS and v != ALWAYS[k]:
+                raise RenderError("_quarto.yml", None, f"{fmt} option {k}: {v}",
+                                  f"the offline renderer always uses {ALWAYS[k]}")
+            else:
+                opts[k] = v
+    return opts
+
+
+def document_formats(project: dict, doc: qmd.Document) -> list[str]:
+    """The formats a document renders to: its own `format:` list, else the project's."""
+    for layer in (doc.meta, project):
+        fmts = layer.get("format")
+        if fmts:
+            names = [fmts] if isinstance(fmts, str) else list(fmts)
+            bad = [n for n in names if n not in FORMATS]
+            if bad:
+                raise RenderError(doc.path.name, None, f"format '{bad[0]}'",
+                                  "the offline renderer writes html and typst")
+            return names
+    return ["html"]
+
+
+def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
+    meta = {k: v for k, v in doc.meta.items() if k not in ("format", "execute")}
+    for key in ("bibliography", "csl", "lang", "link-citations", "number-sections"):
+        if key not in meta and key in project:
+            meta[key] = project[key]
+    for key in ("bibliography", "csl"):
+        if key in meta:
+            files = meta[key] if isinstance(meta[key], list) else [meta[key]]
+            for f in files:
+                if not (root / f).exists():
+                    raise RenderError(doc.path.name, None, f"{key}: {f}", "file not found")
+            meta[key] = [str(root / f) for f in files] if isinstance(meta[key], list) \
+                else str(root / meta[key])
+    meta["authors"] = _authors(doc.meta.get("author"))
+    meta.pop("author", None)
+    date = meta.get("date")
+    if date in ("today", "last-modified", "now"):
+        meta["date"] = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%-d %B %Y")
+    elif isinstance(date, (_dt.date, _dt.datetime)):
+        meta["date"] = date.strftime("%-d %B %Y")
+    meta.setdefault("lang", "en")
+    meta.setdefault("link-citations", True)
+    meta.setdefault("link-bibliography", True)
+    meta["pagetitle"] = str(meta.get("title", doc.path.stem))
+    return meta
+
+
+def _authors(author) -> list[dict]:
+    if author is None:
+        return []
+    items = author if isinstance(author, list) else [author]
+    out = []
+    for a in items:
+        if isinstance(a, str):
+            out.append({"name": a})
+            continue
+        affs = a.get("affiliations", a.get("affiliation", []))
+        affs = affs if isinstance(affs, list) else [affs]
+        names = [x["name"] if isinstance(x, dict) else str(x) for x in affs]
+        entry = {"name": a.get("name", "")}
+        if names:
+            entry["affiliation"] = "; ".join(names)
+        out.append(entry)
+    return out
+
+
+def run_pandoc(args: list[str], *, name: str, cwd: Path) -> None:
+    proc = subprocess.run([pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
+    errs = [ln for ln in proc.stderr.splitlines() if ln.startswith("RENDER-ERROR: ")]
+    if errs:
+        raise RenderError(name, None, "cross-reference or callout", errs[0][len("RENDER-ERROR: "):])
+    if proc.returncode != 0:
+        raise RenderError(name, None, "pandoc", proc.stderr.strip() or f"exit {proc.returncode}")
+    warnings = [ln for ln in proc.stderr.splitlines() if "[WARNING]" in ln]
+    for w in warnings:
+        if "Citeproc: citation" in w and "not found" in w:
+            raise RenderError(name, None, "citation", w.split("] ", 1)[-1])
+
+
+def html_to_markdown(html: str) -> str:
+    """An HTML table (e.g. a DataFrame's repr) as a Markdown pipe table."""
+    import re
+    m = re.search(r"<table\b.*?</table>", html, re.S)
+    html = m.group(0) if m else html
+    proc = subprocess.run([pandoc_path(), "-f", "html", "-t", "markdown-simple_tables-multiline_tables-grid_tables-raw_html-native_divs-native_spans"],
+                          input=html, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def render_document(path: Path, *, root: Path, stage: Path, project: dict, timer: Timer,
+                    epoch: str) -> list[Path]:
+    name = path.name
+    t0 = time.perf_counter()
+    doc = qmd.parse(path, display_name=name)
+    formats = document_formats(project, doc)
+    opts = {f: format_options(project, doc, f) for f in formats}
+    meta = metadata(project, doc, root, epoch)
+    timer.add(f"{path.stem}: parse", time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    if doc.has_code:
+        results = execute(doc, cwd=root, name=name)
+        timer.add(f"{path.stem}: execute", time.perf_counter() - t0)
+    else:
+        results = [None] * len(doc.chunks)
+        timer.say(f"  {path.stem}: no code, no kernel started")
+
+    work = stage / path.stem
+    work.mkdir(parents=True, exist_ok=True)
+    meta_file = work / "meta.yaml"
+    meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+
+    def one(fmt: str) -> Path:
+        t = time.perf_counter()
+        o = opts[fmt]
+        md = _assemble.assemble(doc, results, fmt=fmt, options=o, figdir=work, name=name,
+                                html_to_markdown=html_to_markdown)
+        src = work / f"{path.stem}.{fmt}.md"
+        src.write_text(md, encoding="utf-8")
+        common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
+                  "--lua-filter", str(FILTER), "--citeproc", "--resource-path", f"{work}{os.pathsep}{root}",
+                  "--standalone"]
+        if o.get("number-sections", meta.get("number-sections", False)):
+            common.append("--number-sections")
+        if fmt == "html":
+            out = stage / f"{path.stem}.html"
+            args = common + ["-t", "html5", "--template", str(TEMPLATES / "page.html"),
+                             "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
+                             "-o", str(out)]
+            if o.get("toc"):
+                args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
+                args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
+            run_pandoc(args, name=name, cwd=work)
+            timer.add(f"{path.stem}: html", time.perf_counter() - t)
+            return out
+        typ = work / f"{path.stem}.typ"
+        args = common + ["-t", "typst", "--template", str(TEMPLATES / "page.typ"), "-o", str(typ)]
+        for k in ("papersize", "fontsize", "mainfont", "section-numbering", "page-numbering"):
+            if k in o:
+                args += ["--metadata", f"{k}={o[k]}"]
+        for side, size in (o.get("margin") or {}).items():
+            args += ["--metadata", f"margin-{side}={size}"]
+        run_pandoc(args, name=name, cwd=work)
+        t_pandoc = time.perf_counter() - t
+        t = time.perf_counter()
+        out = stage / f"{path.stem}.pdf"
+        compile_typst(typ, out, root=stage, name=name, epoch=epoch)
+        timer.add(f"{path.stem}: pdf (pandoc+typst)", t_pandoc + time.perf_counter() - t)
+        return out
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, formats))
+
+
+def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
+    import typst
+    try:
+        typst.compile(str(typ), output=str(out), root=str(root), font_paths=[],
+                      ignore_system_fonts=True, timestamp=int(epoch))
+    except typst.TypstError as exc:
+        raise RenderError(name, None, "typst", f"{exc.message} {exc.diagnostic}".strip()) from None
+    except TypeError:  # older typst wheels: no ignore_system_fonts keyword
+        typst.compile(str(typ), output=str(out), root=str(root), timestamp=int(epoch))
+
+
+def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
+           keep: bool = False) -> dict:
+    """Render ``paths``; publish to ``outdir`` only if all succeed. Returns stage times."""
+    timer = Timer(quiet=quiet)
+    project = load_project(root)
+    epoch = source_date_epoch(root)
+    os.environ["SOURCE_DATE_EPOCH"] = epoch  # kernels inherit it (matplotlib SVG dates)
+    t_all = time.perf_counter()
+    stage = Path(tempfile.mkdtemp(prefix="render-"))
+    try:
+        produced: list[Path] = []
+        for p in paths:
+            timer.say(f"[{p.name}]")
+            produced += render_document(p, root=root, stage=stage, project=project,
+                                        timer=timer, epoch=epoch)
+        outdir.mkdir(parents=True, exist_ok=True)
+        for f in produced:  # each file appears whole or not at all
+            part = outdir / f".{f.name}.part"
+            shutil.copyfile(f, part)
+            os.replace(part, outdir / f.name)
+        timer.add("total", time.perf_counter() - t_all)
+        return timer.stages
+    finally:
+        if keep:
+            timer.say(f"  kept intermediate files in {stage}")
+        else:
+            shutil.rmtree(stage, ignore_errors=True)

@@ -1,0 +1,257 @@
+"""Parse a ``.qmd`` file into front matter, Markdown chunks and code cells.
+
+Only the Quarto subset this project uses is accepted; anything else raises
+:class:`RenderError` naming the file, the line and the construct.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import RenderError
+
+# Front-matter keys the offline renderer implements (Quarto's meaning).
+FRONT_MATTER_KEYS = {
+    "title", "subtitle", "author", "date", "abstract", "bibliography", "csl",
+    "lang", "format", "execute", "number-sections", "toc", "keywords",
+}
+# Cell options (``#| key: value``) the offline renderer implements.
+CELL_OPTIONS = {
+    "label", "echo", "output", "include", "warning", "fig-cap", "fig-alt",
+    "tbl-cap",
+}
+CALLOUTS = {"note", "tip", "warning", "important", "caution"}
+# Div classes allowed besides callouts (Quarto and pandoc both honour these).
+DIV_CLASSES = {"unnumbered", "unlisted"}
+
+_FENCE_OPEN = re.compile(r"^(`{3,})\s*\{(?P<engine>[^}]*)\}\s*$")
+_FENCE_PLAIN = re.compile(r"^(`{3,}|~{3,})")
+_OPTION = re.compile(r"^#\|\s?(?P<body>.*)$")
+_INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
+_INLINE_OTHER = re.compile(r"`\{(?P<engine>r|julia|ojs)\}\s")
+_SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)")
+_DIV_OPEN = re.compile(r"^(?P<colons>:{3,})\s*(?P<attrs>\{[^}]*\}|[\w-]+)?\s*$")
+
+
+@dataclass
+class Inline:
+    """An inline expression `` `{python} expr` `` in a Markdown chunk."""
+
+    expr: str
+    line: int
+
+
+@dataclass
+class Markdown:
+    text: str
+    line: int  # 1-based line in the .qmd of the chunk's first line
+    inlines: list[Inline] = field(default_factory=list)
+
+
+@dataclass
+class Cell:
+    source: str  # the code without its option lines
+    options: dict
+    line: int  # 1-based line of the opening fence
+    n_option_lines: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(self.options.get("label") or f"cell at line {self.line}")
+
+
+@dataclass
+class Document:
+    path: Path
+    meta: dict
+    chunks: list  # of Markdown | Cell
+    body_line: int  # line where the body starts (after front matter)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [c for c in self.chunks if isinstance(c, Cell)]
+
+    @property
+    def has_code(self) -> bool:
+        return any(isinstance(c, Cell) for c in self.chunks) or any(
+            c.inlines for c in self.chunks if isinstance(c, Markdown))
+
+
+def parse(path: Path, text: str | None = None, *, display_name: str | None = None) -> Document:
+    """Parse ``path`` (or ``text``) into a :class:`Document`."""
+    name = display_name or path.name
+    if text is None:
+        text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    meta, start = _front_matter(lines, name)
+    chunks: list = []
+    buf: list[str] = []
+    buf_line = start + 1
+    i = start
+    div_depth = 0
+
+    def flush(next_line: int):
+        nonlocal buf, buf_line
+        if buf:
+            md = Markdown("\n".join(buf), buf_line)
+            md.inlines = _inlines(buf, buf_line, name)
+            chunks.append(md)
+        buf = []
+        buf_line = next_line
+
+    while i < len(lines):
+        line = lines[i]
+        lineno = i + 1
+        m = _FENCE_OPEN.match(line)
+        if m:
+            engine = m.group("engine").strip()
+            first = engine.split()[0] if engine else ""
+            if first != "python":
+                raise RenderError(name, lineno, f"code cell engine '{{{engine}}}'",
+                                  "only ```{python} cells are supported")
+            if len(engine.split()) > 1:
+                raise RenderError(name, lineno, f"cell header '{{{engine}}}'",
+                                  "put cell options in '#|' lines, not in the fence")
+            flush(lineno)
+            fence = m.group(1)
+            j = i + 1
+            body: list[str] = []
+            while j < len(lines) and lines[j].strip() != fence:
+                body.append(lines[j])
+                j += 1
+            if j >= len(lines):
+                raise RenderError(name, lineno, "code cell", f"no closing {fence} fence")
+            chunks.append(_cell(body, lineno, name))
+            i = j + 1
+            buf_line = i + 1
+            continue
+        pm = _FENCE_PLAIN.match(line)
+        if pm:  # a plain (display-only) code block: copy it through untouched
+            fence = pm.group(1)
+            buf.append(line)
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith(fence):
+                buf.append(lines[j])
+                j += 1
+            if j < len(lines):
+                buf.append(lines[j])
+            i = j + 1
+            continue
+        dm = _DIV_OPEN.match(line)
+        if dm:
+            attrs = dm.group("attrs")
+            if attrs:
+                _check_div(attrs, name, lineno)
+                div_depth += 1
+            else:
+                div_depth -= 1
+                if div_depth < 0:
+                    raise RenderError(name, lineno, "':::'", "closing fence without an open div")
+        sm = _SHORTCODE.search(line)
+        if sm:
+            raise RenderError(name, lineno, f"shortcode '{{{{< {sm.group('name')}'",
+                              "shortcodes are outside the supported subset")
+        om = _INLINE_OTHER.search(line)
+        if om:
+            raise RenderError(name, lineno, f"inline '{{{om.group('engine')}}}' expression",
+                              "only `{python} expr` inline expressions are supported")
+        buf.append(line)
+        i += 1
+    flush(len(lines) + 1)
+    if div_depth > 0:
+        raise RenderError(name, len(lines), "':::' div", "a div is never closed")
+    return Document(path, meta, chunks, start + 1)
+
+
+def _front_matter(lines: list[str], name: str) -> tuple[dict, int]:
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    for j in range(1, len(lines)):
+        if lines[j].strip() in ("---", "..."):
+            try:
+                meta = yaml.safe_load("\n".join(lines[1:j])) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                line = 2 + (mark.line if mark else 0)
+                raise RenderError(name, line, "YAML front matter", str(exc).splitlines()[0]) from None
+            if not isinstance(meta, dict):
+                raise RenderError(name, 1, "YAML front matter", "must be a mapping")
+            for key in meta:
+                if key not in FRONT_MATTER_KEYS:
+                    raise RenderError(name, _key_line(lines, key, 1, j), f"front-matter key '{key}'",
+                                      "not in the supported subset: "
+                                      + ", ".join(sorted(FRONT_MATTER_KEYS)))
+            return meta, j + 1
+    raise RenderError(name, 1, "YAML front matter", "no closing '---'")
+
+
+def _key_line(lines, key, lo, hi) -> int:
+    for k in range(lo, hi):
+        if lines[k].startswith(f"{key}:"):
+            return k + 1
+    return lo + 1
+
+
+def _cell(body: list[str], lineno: int, name: str) -> Cell:
+    opt_lines: list[str] = []
+    k = 0
+    while k < len(body) and _OPTION.match(body[k]):
+        opt_lines.append(_OPTION.match(body[k]).group("body"))
+        k += 1
+    try:
+        options = yaml.safe_load("\n".join(opt_lines)) or {} if opt_lines else {}
+    except yaml.YAMLError as exc:
+        raise RenderError(name, lineno + 1, "cell options", str(exc).splitlines()[0]) from None
+    if not isinstance(options, dict):
+        raise RenderError(name, lineno + 1, "cell options", "'#|' lines must be 'key: value'")
+    for key in options:
+        if key not in CELL_OPTIONS:
+            where = next((lineno + 1 + q for q, o in enumerate(opt_lines)
+                          if o.split(":")[0].strip() == key), lineno + 1)
+            raise RenderError(name, where, f"cell option '{key}'",
+                              "not in the supported subset: " + ", ".join(sorted(CELL_OPTIONS)))
+    label = options.get("label")
+    if label is not None:
+        if not re.fullmatch(r"[A-Za-z][\w-]*", str(label)):
+            raise RenderError(name, lineno + 1, f"label '{label}'", "labels are letters, digits, '-' and '_'")
+        if "fig-cap" in options and not str(label).startswith("fig-"):
+            raise RenderError(name, lineno + 1, f"label '{label}'", "a cell with fig-cap needs a 'fig-' label")
+        if "tbl-cap" in options and not str(label).startswith("tbl-"):
+            raise RenderError(name, lineno + 1, f"label '{label}'", "a cell with tbl-cap needs a 'tbl-' label")
+    out = options.get("output", True)
+    if out not in (True, False, "asis"):
+        raise RenderError(name, lineno + 1, f"output: {out}", "output must be true, false or asis")
+    return Cell("\n".join(body[k:]), options, lineno, k)
+
+
+def _inlines(buf: list[str], first_line: int, name: str) -> list[Inline]:
+    found = []
+    for off, line in enumerate(buf):
+        for m in _INLINE.finditer(line):
+            found.append(Inline(m.group("expr").strip(), first_line + off))
+    return found
+
+
+def _check_div(attrs: str, name: str, lineno: int) -> None:
+    if not attrs.startswith("{"):
+        classes = [attrs]
+        body = ""
+    else:
+        body = attrs[1:-1]
+        classes = re.findall(r"(?<![\w-])\.([\w-]+)", body)
+    ids = re.findall(r"#([\w-]+)", body)
+    for c in classes:
+        if c.startswith("callout-"):
+            if c[len("callout-"):] not in CALLOUTS:
+                raise RenderError(name, lineno, f"div class '.{c}'",
+                                  "callouts are " + ", ".join(f"callout-{k}" for k in sorted(CALLOUTS)))
+        elif c not in DIV_CLASSES:
+            raise RenderError(name, lineno, f"div class '.{c}'",
+                              "supported div classes are the callouts and " + ", ".join(sorted(DIV_CLASSES)))
+    for ident in ids:
+        if ident.startswith(("fig-", "tbl-")):
+            raise RenderError(name, lineno, f"div id '#{ident}'",
+                              "figure and table divs are not supported: label a cell instead")

@@ -1,0 +1,173 @@
+-- Quarto semantics for the subset this project uses, as a pandoc Lua filter:
+-- cross-references (@fig-, @tbl-, @sec-) numbered as Quarto numbers them,
+-- figure alt text from fig-alt, and callouts for HTML and Typst.
+-- Run before --citeproc so that citeproc sees only real citations.
+
+local is_typst = FORMAT:match("typst") ~= nil
+local refs = {}
+
+local KIND = { fig = "Figure", tbl = "Table", sec = "Section" }
+local CALLOUT_TITLE = {
+  note = "Note", tip = "Tip", warning = "Warning",
+  important = "Important", caution = "Caution",
+}
+
+local NBSP = "\u{00A0}"  -- Quarto joins "Figure" and its number with a no-break space
+
+local function prefix_of(id)
+  return id and id:match("^(%a+)%-") or nil
+end
+
+local function fail(msg)
+  io.stderr:write("RENDER-ERROR: " .. msg .. "\n")
+  os.exit(3)
+end
+
+local function prepend_caption(caption, label)
+  local long = caption.long
+  local lead = { pandoc.Str(label .. ":"), pandoc.Space() }
+  if #long == 0 then
+    caption.long = { pandoc.Plain(lead) }
+  else
+    local first = long[1]
+    if first.t == "Plain" or first.t == "Para" then
+      first.content = pandoc.Inlines(lead) .. first.content
+    else
+      table.insert(long, 1, pandoc.Plain(lead))
+    end
+  end
+  return caption
+end
+
+-- Pass 1: number sections, figures and tables in document order.
+local function number_things(blocks)
+  local levels = { 0, 0, 0, 0, 0, 0 }
+  local counts = { fig = 0, tbl = 0 }
+  return blocks:walk({
+    traverse = "topdown",
+    Header = function(h)
+      if h.classes:includes("unnumbered") then
+        if h.identifier:match("^sec%-") then
+          fail("@" .. h.identifier .. " names an unnumbered section; Quarto cannot number it")
+        end
+        return nil
+      end
+      levels[h.level] = levels[h.level] + 1
+      for l = h.level + 1, 6 do levels[l] = 0 end
+      local parts = {}
+      for l = 1, h.level do parts[#parts + 1] = tostring(levels[l]) end
+      if h.identifier:match("^sec%-") then
+        refs[h.identifier] = "Section" .. NBSP .. table.concat(parts, ".")
+      end
+      return nil
+    end,
+    Figure = function(f)
+      if prefix_of(f.identifier) == "fig" then
+        counts.fig = counts.fig + 1
+        local label = "Figure" .. NBSP .. counts.fig
+        refs[f.identifier] = label
+        f.caption = prepend_caption(f.caption, label)
+      end
+      -- alt text: fig-alt on the image replaces the caption-derived alt
+      f.content = f.content:walk({
+        Image = function(img)
+          local alt = img.attributes["fig-alt"]
+          if alt then
+            img.attributes["fig-alt"] = nil
+            img.caption = { pandoc.Str(alt) }
+            if is_typst then img.attributes["alt"] = alt end
+          end
+          return img
+        end,
+      })
+      return f
+    end,
+    Table = function(t)
+      if prefix_of(t.identifier) == "tbl" then
+        counts.tbl = counts.tbl + 1
+        local label = "Table" .. NBSP .. counts.tbl
+        refs[t.identifier] = label
+        t.caption = prepend_caption(t.caption, label)
+      end
+      return t
+    end,
+  })
+end
+
+local function resolve_refs(blocks)
+  return blocks:walk({
+    Cite = function(c)
+      local ids, any_xref = {}, false
+      for _, cit in ipairs(c.citations) do
+        local p = prefix_of(cit.id)
+        if p and KIND[p] then any_xref = true end
+        ids[#ids + 1] = cit.id
+      end
+      if not any_xref then return nil end
+      local out = pandoc.Inlines({})
+      for i, id in ipairs(ids) do
+        local p = prefix_of(id)
+        if not (p and KIND[p]) then
+          fail("a citation and a cross-reference are mixed in one bracket: @" .. id)
+        end
+        local text = refs[id]
+        if not text then
+          fail("unresolved cross-reference @" .. id .. " (no " .. KIND[p]:lower() ..
+               " has that label)")
+        end
+        if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
+        out:insert(pandoc.Link(text, "#" .. id, "", { class = "quarto-xref" }))
+      end
+      return out
+    end,
+  })
+end
+
+local function typst_inlines(inlines)
+  local doc = pandoc.Pandoc({ pandoc.Plain(inlines) })
+  return pandoc.write(doc, "typst"):gsub("%s+$", "")
+end
+
+local function callout(div)
+  local kind
+  for _, c in ipairs(div.classes) do
+    kind = kind or c:match("^callout%-(%a+)$")
+  end
+  if not kind then return nil end
+  local body = div.content
+  local title
+  if div.attributes.title then
+    title = pandoc.Inlines(pandoc.read(div.attributes.title, "markdown").blocks[1].content)
+  elseif #body > 0 and body[1].t == "Header" then
+    title = body[1].content
+    body = pandoc.Blocks({ table.unpack(body, 2) })
+  else
+    title = pandoc.Inlines({ pandoc.Str(CALLOUT_TITLE[kind]) })
+  end
+  if is_typst then
+    local out = pandoc.Blocks({
+      pandoc.RawBlock("typst", '#callout(kind: "' .. kind .. '", title: [' ..
+        typst_inlines(title) .. "])["),
+    })
+    out:extend(body)
+    out:insert(pandoc.RawBlock("typst", "]"))
+    return out
+  end
+  local header = pandoc.Div({
+    pandoc.Div({ pandoc.Plain(title) }, { class = "callout-title-container" }),
+  }, { class = "callout-header" })
+  local inner = pandoc.Div(body, { class = "callout-body-container callout-body" })
+  return pandoc.Div({ header, inner }, {
+    class = "callout callout-style-default callout-" .. kind .. " callout-titled",
+    role = "note",
+    ["aria-label"] = pandoc.utils.stringify(title),
+  })
+end
+
+function Pandoc(doc)
+  local blocks = number_things(doc.blocks)
+  blocks = resolve_refs(blocks)
+  blocks = blocks:walk({ Div = callout })
+  doc.blocks = blocks
+  return doc
+end

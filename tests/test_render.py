@@ -1,0 +1,184 @@
+"""The offline renderer: every supported construct, and every way it refuses."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from render.errors import RenderError
+from render.pipeline import render
+
+from tests.conftest import make_project
+
+pytestmark = pytest.mark.render
+
+
+# ---------------------------------------------------------------- HTML ----
+
+@pytest.fixture(scope="module")
+def html(fixture_render) -> str:
+    return (fixture_render / "everything.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(fixture_render) -> str:
+    reader = PdfReader(fixture_render / "everything.pdf")
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_cross_references_are_numbered_and_linked(html):
+    for ident, text in [("fig-line", "Figure 1"), ("tbl-nums", "Table 1"),
+                        ("tbl-frame", "Table 2"), ("sec-method", "Section 2")]:
+        nbsp = text.replace(" ", "\u00a0")  # Quarto: "Figure&nbsp;1"
+        assert re.search(rf'<a href="#{ident}"[^>]*>{nbsp}</a>', html), ident
+        assert f'id="{ident}"' in html, f"no target for #{ident}"
+    assert "Figure\u00a01: A line." in html
+    assert "Table\u00a01: Numbers." in html
+    assert "Table\u00a02: A data frame." in html
+
+
+def test_dataframe_output_is_a_real_table(html):
+    table = html.split('id="tbl-frame"', 1)[1].split("</table>", 1)[0]
+    assert "<th>arm</th>" in table and "<td>LDN</td>" in table and "<td>9</td>" in table
+
+
+def test_callouts(html):
+    body = html.split("<main", 1)[1]
+    assert 'class="callout callout-style-default callout-warning callout-titled"' in body
+    warning = body.split("callout-warning", 1)[1].split("callout-body", 1)[0]
+    assert "Careful" in warning
+    tip = body.split("callout-tip", 1)[1].split("callout-body", 1)[0]
+    assert "A tip" in tip
+
+
+def test_every_image_has_alt_text(html):
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert imgs, "the fixture has a figure"
+    for img in imgs:
+        alt = re.search(r'\balt="([^"]*)"', img)
+        assert alt and alt.group(1).strip(), img[:200]
+    assert 'alt="A straight line rising from left to right."' in html
+
+
+def test_citation_resolved_into_bibliography(html):
+    assert 'href="#ref-altman2011ci"' in html
+    assert 'id="ref-altman2011ci"' in html
+    assert "https://doi.org/10.1136/bmj.d2090" in html
+    assert "@altman2011ci" not in html
+
+
+def test_inline_value_and_echo_include_warning(html):
+    assert "The answer is 42 and see" in html
+    assert "hello from stdout" in html            # output of an echo: false cell
+    assert "print(</span><span" not in html and 'print("hello' not in html
+    assert "SHOULD-NOT-APPEAR" not in html        # include: false hides code and output
+    assert "NOISY-WARNING" not in html            # warning: false drops the warning
+    assert '<details class="code-fold">' in html  # echoed code is folded
+
+
+def test_html_is_self_contained_and_accessible(html):
+    assert re.search(r'<html lang="en-GB"', html)
+    assert "<main" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html.split("<main", 1)[0])
+    assert not re.search(r'<(img|script|iframe|source)[^>]+src="https?://', html)
+    assert not re.search(r'<link[^>]+href="https?://', html)
+    assert "<script" not in html
+    assert "<math" in html                        # MathML, no MathJax
+    assert "@media print" in html
+
+
+# ----------------------------------------------------------------- PDF ----
+
+def test_pdf_has_the_same_content(pdf_text):
+    text = re.sub(r"\s+", " ", pdf_text.replace("\u00a0", " "))
+    for needle in ["The answer is 42", "Figure 1: A line.", "Table 1: Numbers.",
+                   "Table 2: A data frame.", "Section 2", "Altman DG, Bland JM", "Careful",
+                   "hello from stdout"]:
+        assert needle in text, needle
+    assert "SHOULD-NOT-APPEAR" not in text
+    assert "answer = 6" not in text               # typst format sets echo: false
+
+
+def test_pdf_fonts_are_embedded(fixture_render):
+    reader = PdfReader(fixture_render / "everything.pdf")
+    fonts = 0
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descs = [font] + [d.get_object() for d in font.get("/DescendantFonts", [])]
+            desc = next((d["/FontDescriptor"].get_object() for d in descs if "/FontDescriptor" in d), None)
+            assert desc is not None and any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), \
+                font.get("/BaseFont")
+            fonts += 1
+    assert fonts > 0
+
+
+# -------------------------------------------------------------- errors ----
+
+BASE = """---
+title: Bad
+---
+
+# One {#sec-one}
+
+{body}
+"""
+
+ERRORS = [
+    # (name, body, construct fragment, line)
+    ("unknown cell option", "```{python}\n#| fig-width: 4\n1\n```", "cell option 'fig-width'", 8),
+    ("shortcode", "Text {{< pagebreak >}}", "shortcode", 7),
+    ("unsupported div class", "::: {.column-margin}\nx\n:::", "div class '.column-margin'", 7),
+    ("unknown callout", "::: {.callout-danger}\nx\n:::", "div class '.callout-danger'", 7),
+    ("other engine", "```{r}\n1\n```", "engine", 7),
+    ("unclosed cell", "```{python}\n1 + 1", "code cell", 7),
+    ("unknown front matter", None, "front-matter key 'bogus'", 3),
+]
+
+
+@pytest.mark.parametrize("name,body,construct,line", ERRORS, ids=[e[0] for e in ERRORS])
+def test_unsupported_constructs_name_file_line_and_construct(tmp_path, name, body, construct, line):
+    from render import qmd
+    text = BASE.replace("{body}", body) if body else "---\ntitle: Bad\nbogus: 1\n---\n\nText\n"
+    with pytest.raises(RenderError) as err:
+        qmd.parse(tmp_path / "bad.qmd", text, display_name="bad.qmd")
+    e = err.value
+    assert e.file == "bad.qmd" and e.line == line, str(e)
+    assert construct in e.construct, str(e)
+
+
+RUNTIME_ERRORS = [
+    ("raising cell",
+     "```{python}\n#| label: boom\nx = 1\ny = x / 0\n```\n",
+     ["cell 'boom'", "ZeroDivisionError"], 10),
+    ("inline expression",
+     "Value: `{python} undefined_name`.\n",
+     ["inline expression `{python} undefined_name`", "NameError"], 7),
+    ("unresolved cross-reference", "See @fig-missing.\n", ["@fig-missing"], None),
+    ("figure without alt text",
+     "```{python}\n#| label: fig-x\n#| fig-cap: X\nfrom matplotlib.figure import Figure\n"
+     "f = Figure(); f.subplots(); f\n```\n", ["fig-alt"], 7),
+    ("unknown citation", "As shown [@nobody2020].\n", ["nobody2020"], None),
+]
+
+
+@pytest.mark.parametrize("name,body,needles,line", RUNTIME_ERRORS, ids=[e[0] for e in RUNTIME_ERRORS])
+def test_render_failures_are_reported_and_output_untouched(tmp_path, name, body, needles, line):
+    root = make_project(tmp_path)
+    doc = root / "bad.qmd"
+    doc.write_text("---\ntitle: Bad\n---\n\n# One\n\n" + body, encoding="utf-8")
+    out = root / "_output"
+    out.mkdir()
+    (out / "bad.html").write_text("previous good render", encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        render([doc], root=root, outdir=out, quiet=True)
+    message = str(err.value)
+    for needle in needles:
+        assert needle in message, message
+    if line is not None:
+        assert err.value.line == line, message
+    assert err.value.file == "bad.qmd"
+    assert (out / "bad.html").read_text(encoding="utf-8") == "previous good render"
+    assert sorted(p.name for p in out.iterdir()) == ["bad.html"]
