@@ -1,0 +1,740 @@
+"""Recomputations from summary data: consistency checks, intervals, tests,
+fragility, P-value/CI conversions, power and multiplicity.
+
+Every function takes plain numbers and returns an ``analysis.core.Result``
+(or a small documented structure); nothing here knows about any particular
+trial. scipy and statsmodels do the arithmetic wherever they implement the
+method; the docstrings state the software defaults that change answers
+(continuity corrections, how a two-sided P is defined), in the spirit of the
+CAMIS method pages.
+
+Conventions used throughout
+---------------------------
+* Two independent groups: ``x1`` events of ``n1`` in group 1 and ``x2`` of
+  ``n2`` in group 2; the estimate is the risk difference ``x1/n1 - x2/n2``.
+* Paired (crossover) binary data, one row per person::
+
+                        placebo: yes   placebo: no
+      treatment: yes        a              b
+      treatment: no         c              d
+
+  ``a`` = responder on both, ``b`` = responder on treatment only,
+  ``c`` = responder on placebo only, ``d`` = neither. The paired difference is
+  ``(a + b)/n - (a + c)/n = (b - c)/n``.
+* All P values are two-sided unless a name says otherwise.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+from scipy import stats as sps
+from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import TTestPower
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+)
+
+from analysis.core import Result
+
+__all__ = [
+    "grim_counts",
+    "grim_scan",
+    "grim_consistent_ns",
+    "wilson",
+    "newcombe_diff",
+    "newcombe_paired_diff",
+    "NNT",
+    "nnt",
+    "describe_nnt",
+    "chi2_2x2",
+    "fisher_2x2",
+    "mcnemar_exact",
+    "mcnemar_midp",
+    "mcnemar_asymptotic",
+    "paired_splits",
+    "paired_p_range",
+    "fragility_index",
+    "ci_from_p",
+    "ci_from_p_t",
+    "p_from_ci",
+    "dz_from_p",
+    "power_paired",
+    "n_for_power",
+    "adjust_pvalues",
+]
+
+
+# --------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------
+
+def _check_count(name: str, value: int) -> int:
+    if isinstance(value, bool) or int(value) != value or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return int(value)
+
+
+def _check_binomial(x: int, n: int, xname: str = "x", nname: str = "n") -> tuple[int, int]:
+    x = _check_count(xname, x)
+    n = _check_count(nname, n)
+    if n == 0:
+        raise ValueError(f"{nname} must be at least 1, got 0")
+    if x > n:
+        raise ValueError(f"{xname} ({x}) cannot exceed {nname} ({n})")
+    return x, n
+
+
+def _check_alpha(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
+    return float(alpha)
+
+
+def _check_p(p: float, name: str = "p") -> float:
+    if not 0 < p <= 1:
+        raise ValueError(f"{name} must lie in (0, 1], got {p!r}")
+    return float(p)
+
+
+def _table(x1: int, n1: int, x2: int, n2: int) -> np.ndarray:
+    x1, n1 = _check_binomial(x1, n1, "x1", "n1")
+    x2, n2 = _check_binomial(x2, n2, "x2", "n2")
+    return np.array([[x1, n1 - x1], [x2, n2 - x2]])
+
+
+# --------------------------------------------------------------------------
+# 1. GRIM
+# --------------------------------------------------------------------------
+
+_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+def grim_counts(pct: float, n: int, decimals: int = 0, rounding: str = "half_up") -> list[int]:
+    """GRIM test (Brown & Heathers 2017): every count k in 0..n whose 100k/n rounds to pct."""
+    n = _check_count("n", n)
+    if n == 0:
+        raise ValueError("n must be at least 1")
+    if rounding not in _ROUNDING:
+        raise ValueError(f"rounding must be one of {sorted(_ROUNDING)}, got {rounding!r}")
+    quantum = Decimal(1).scaleb(-int(decimals))
+    # str() keeps the reported digits (32.1 stays 32.1, not 32.09999...).
+    target = Decimal(str(pct)).quantize(quantum, rounding=ROUND_HALF_UP)
+    mode = _ROUNDING[rounding]
+    return [
+        k
+        for k in range(n + 1)
+        if (Decimal(100 * k) / Decimal(n)).quantize(quantum, rounding=mode) == target
+    ]
+
+
+def grim_scan(
+    pcts: Sequence[float],
+    n_values: Iterable[int],
+    decimals: int = 0,
+    rounding: str = "half_up",
+) -> list[tuple[int, list[list[int]]]]:
+    """GRIM test (Brown & Heathers 2017) over candidate sample sizes: counts per percentage for each n."""
+    pcts = list(pcts)
+    return [
+        (int(n), [grim_counts(p, n, decimals, rounding) for p in pcts]) for n in n_values
+    ]
+
+
+def grim_consistent_ns(
+    pcts: Sequence[float],
+    n_values: Iterable[int],
+    decimals: int = 0,
+    rounding: str = "half_up",
+) -> list[int]:
+    """GRIM test (Brown & Heathers 2017): the n at which every percentage is a whole-count fraction."""
+    return [
+        n for n, counts in grim_scan(pcts, n_values, decimals, rounding) if all(counts)
+    ]
+
+
+# --------------------------------------------------------------------------
+# 2-4. proportions and their differences
+# --------------------------------------------------------------------------
+
+def wilson(x: int, n: int, alpha: float = 0.05) -> Result:
+    """Wilson score interval for one proportion (Wilson 1927), via statsmodels proportion_confint."""
+    x, n = _check_binomial(x, n)
+    alpha = _check_alpha(alpha)
+    low, high = proportion_confint(x, n, alpha=alpha, method="wilson")
+    return Result(
+        estimate=x / n,
+        low=float(low),
+        high=float(high),
+        method="Wilson score interval (no continuity correction)",
+        reference="wilson1927probable",
+        extra={"x": x, "n": n, "alpha": alpha,
+               "software": "statsmodels proportion_confint(method='wilson')"},
+    )
+
+
+def newcombe_diff(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> Result:
+    """Newcombe hybrid score interval (method 10) for p1 - p2, independent groups (Newcombe 1998, Stat Med 17:873)."""
+    _table(x1, n1, x2, n2)
+    alpha = _check_alpha(alpha)
+    low, high = confint_proportions_2indep(
+        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=alpha
+    )
+    w1 = wilson(x1, n1, alpha)
+    w2 = wilson(x2, n2, alpha)
+    return Result(
+        estimate=x1 / n1 - x2 / n2,
+        low=float(low),
+        high=float(high),
+        method="Newcombe hybrid score interval (method 10, Wilson limits without "
+               "continuity correction)",
+        reference="newcombe1998interval",
+        extra={
+            "p1": x1 / n1, "p2": x2 / n2,
+            "wilson1": (w1.low, w1.high), "wilson2": (w2.low, w2.high),
+            "alpha": alpha,
+            "software": "statsmodels confint_proportions_2indep(method='newcomb', "
+                        "compare='diff')",
+        },
+    )
+
+
+def newcombe_paired_diff(a: int, b: int, c: int, d: int, alpha: float = 0.05) -> Result:
+    """Newcombe method 10 interval for a paired difference (b - c)/n (Newcombe 1998, Stat Med 17:2635)."""
+    a, b, c, d = (_check_count(k, v) for k, v in zip("abcd", (a, b, c, d)))
+    alpha = _check_alpha(alpha)
+    n = a + b + c + d
+    if n == 0:
+        raise ValueError("the paired table is empty (a + b + c + d = 0)")
+    x1, x2 = a + b, a + c  # responders on treatment, on placebo
+    p1, p2 = x1 / n, x2 / n
+    l1, u1 = (float(v) for v in proportion_confint(x1, n, alpha=alpha, method="wilson"))
+    l2, u2 = (float(v) for v in proportion_confint(x2, n, alpha=alpha, method="wilson"))
+    # Newcombe's correlation term: phi of the 2x2 table with a continuity
+    # adjustment; zero when any margin is empty.
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    if margins == 0:
+        phi = 0.0
+    elif cross > n / 2:
+        phi = (cross - n / 2) / math.sqrt(margins)
+    elif cross >= 0:
+        phi = 0.0
+    else:
+        phi = cross / math.sqrt(margins)
+    est = p1 - p2
+    delta = math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    epsilon = math.sqrt(max((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2, 0.0))
+    return Result(
+        estimate=est,
+        low=max(-1.0, est - delta),
+        high=min(1.0, est + epsilon),
+        method="Newcombe paired-difference interval (method 10: Wilson limits of the two "
+               "marginal proportions combined with a corrected phi)",
+        reference="newcombe1998improved",
+        extra={
+            "cells": {"a": a, "b": b, "c": c, "d": d},
+            "cell_convention": "a = responder on both; b = on treatment only; "
+                               "c = on placebo only; d = neither",
+            "p_treatment": p1, "p_placebo": p2, "phi": phi,
+            "wilson_treatment": (l1, u1), "wilson_placebo": (l2, u2),
+            "alpha": alpha,
+            "software": "Wilson limits from statsmodels proportion_confint(method='wilson'); "
+                        "combination coded here (statsmodels 0.15 has no paired Newcombe)",
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 5. number needed to treat
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NNT:
+    """Number needed to treat and its interval, labelled as benefit (NNTB) or harm (NNTH).
+
+    ``value`` is |1/RD| (``inf`` when RD = 0). ``lower`` and ``upper`` are the
+    interval ends as (label, value) pairs in the order of the RD interval
+    (from the RD lower limit to the RD upper limit); a value of ``inf`` means
+    the RD limit is exactly zero. When ``crosses_zero`` is true the interval
+    runs from one label through infinity to the other (Altman 1998).
+    """
+
+    label: str
+    value: float
+    lower: tuple[str, float] | None
+    upper: tuple[str, float] | None
+    crosses_zero: bool
+    rd: float
+    rd_low: float | None
+    rd_high: float | None
+    reference: str = "altman1998confidence"
+
+
+def _nnt_label(rd: float, good_outcome: bool) -> str:
+    benefit = rd > 0 if good_outcome else rd < 0
+    return "NNTB" if benefit else "NNTH"
+
+
+def _inv(x: float) -> float:
+    return math.inf if x == 0 else 1.0 / abs(x)
+
+
+def nnt(rd: Result, good_outcome: bool = True) -> NNT:
+    """Number needed to treat = 1/RD with Altman's interval through infinity (Altman, BMJ 1998;317:1309)."""
+    if rd.estimate is None or math.isnan(rd.estimate):
+        raise ValueError("the risk difference has no estimate")
+    label = _nnt_label(rd.estimate, good_outcome) if rd.estimate != 0 else "NNT"
+    lower = upper = None
+    crosses = False
+    if rd.low is not None and rd.high is not None:
+        lo, hi = rd.low, rd.high
+        crosses = lo < 0 < hi
+        lower = (_nnt_label(lo, good_outcome) if lo != 0 else "NNT", _inv(lo))
+        upper = (_nnt_label(hi, good_outcome) if hi != 0 else "NNT", _inv(hi))
+    return NNT(
+        label=label,
+        value=_inv(rd.estimate),
+        lower=lower,
+        upper=upper,
+        crosses_zero=crosses,
+        rd=rd.estimate,
+        rd_low=rd.low,
+        rd_high=rd.high,
+    )
+
+
+def _fmt_num(x: float, digits: int) -> str:
+    return "∞" if math.isinf(x) else f"{x:.{digits}f}"
+
+
+def describe_nnt(n: NNT, digits: int = 1) -> str:
+    """Text for an NNT in Altman's style, e.g. 'NNTB 5 (NNTH 40 to ∞ to NNTB 2)' (Altman, BMJ 1998;317:1309)."""
+    head = f"{n.label} {_fmt_num(n.value, digits)}"
+    if n.lower is None or n.upper is None:
+        return head
+    (l_lab, l_val), (u_lab, u_val) = n.lower, n.upper
+    if n.crosses_zero:
+        return (f"{head} ({l_lab} {_fmt_num(l_val, digits)} to ∞ to "
+                f"{u_lab} {_fmt_num(u_val, digits)})")
+    # Same side of zero: print the two NNTs from smaller to larger.
+    first, second = sorted((l_val, u_val))
+    return f"{head} ({_fmt_num(first, digits)} to {_fmt_num(second, digits)})"
+
+
+# --------------------------------------------------------------------------
+# 6. independent 2x2 tests
+# --------------------------------------------------------------------------
+
+def chi2_2x2(x1: int, n1: int, x2: int, n2: int, correction: bool) -> Result:
+    """Pearson chi-squared test of a 2x2 table, with or without Yates's correction, via scipy chi2_contingency."""
+    table = _table(x1, n1, x2, n2)
+    if (table.sum(axis=0) == 0).any():
+        raise ValueError(
+            "chi-squared test undefined: a column of the 2x2 table is empty "
+            f"(events {table[:, 0].sum()}, non-events {table[:, 1].sum()})"
+        )
+    res = sps.chi2_contingency(table, correction=correction)
+    return Result(
+        estimate=x1 / n1 - x2 / n2,
+        p=float(res.pvalue),
+        method="Pearson chi-squared test, 1 df, "
+               + ("with Yates continuity correction" if correction else "no continuity correction"),
+        reference="yates1934contingency" if correction else "pearson1900criterion",
+        extra={
+            "statistic": float(res.statistic), "df": int(res.dof),
+            "expected": res.expected_freq.tolist(), "correction": correction,
+            "min_expected": float(res.expected_freq.min()),
+            "software": "scipy.stats.chi2_contingency; its Yates correction moves each "
+                        "observed count 0.5 towards its expected count but never past it",
+        },
+    )
+
+
+def fisher_2x2(x1: int, n1: int, x2: int, n2: int) -> Result:
+    """Fisher's exact test of a 2x2 table, two-sided, via scipy fisher_exact (Fisher 1922)."""
+    table = _table(x1, n1, x2, n2)
+    res = sps.fisher_exact(table, alternative="two-sided")
+    return Result(
+        estimate=x1 / n1 - x2 / n2,
+        p=float(res.pvalue),
+        method="Fisher's exact test, two-sided",
+        reference="fisher1922interpretation",
+        extra={
+            "odds_ratio_sample": float(res.statistic),
+            "software": "scipy.stats.fisher_exact(alternative='two-sided'): the two-sided P "
+                        "sums the hypergeometric probabilities of all tables no more probable "
+                        "than the observed one (as R fisher.test); the odds ratio is the "
+                        "sample (cross-product) ratio, not R's conditional MLE",
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 7-8. McNemar tests and the paired splits a published marginal pair allows
+# --------------------------------------------------------------------------
+
+def _discordant(b: int, c: int) -> tuple[int, int]:
+    return _check_count("b", b), _check_count("c", c)
+
+
+def _paired_or(b: int, c: int) -> float:
+    if c == 0:
+        return math.nan if b == 0 else math.inf
+    return b / c
+
+
+def mcnemar_exact(b: int, c: int) -> Result:
+    """McNemar exact conditional test: binomial test of b out of b + c at 1/2 (Fagerland et al. 2013)."""
+    b, c = _discordant(b, c)
+    p = 1.0 if b + c == 0 else float(sps.binomtest(b, b + c, 0.5).pvalue)
+    return Result(
+        estimate=_paired_or(b, c),
+        p=min(p, 1.0),
+        method="McNemar exact conditional test, two-sided",
+        reference="fagerland2013mcnemar",
+        extra={"b": b, "c": c, "estimate_is": "conditional odds ratio b/c",
+               "software": "scipy.stats.binomtest(b, b + c, 0.5); with p = 1/2 its two-sided "
+                           "P equals twice the smaller tail, capped at 1 (same as statsmodels "
+                           "mcnemar(exact=True))"},
+    )
+
+
+def mcnemar_midp(b: int, c: int) -> Result:
+    """McNemar mid-p test: exact conditional P minus the point probability of b (Fagerland et al. 2013)."""
+    b, c = _discordant(b, c)
+    nd = b + c
+    if nd == 0:
+        p = 1.0
+    elif b == c:
+        p = 1.0 - 0.5 * float(sps.binom.pmf(b, nd, 0.5))
+    else:
+        exact = min(1.0, 2.0 * float(sps.binom.cdf(min(b, c), nd, 0.5)))
+        p = exact - float(sps.binom.pmf(b, nd, 0.5))
+    return Result(
+        estimate=_paired_or(b, c),
+        p=p,
+        method="McNemar mid-p test, two-sided",
+        reference="fagerland2013mcnemar",
+        extra={"b": b, "c": c, "estimate_is": "conditional odds ratio b/c",
+               "software": "scipy.stats.binom (cdf, pmf); formula of Fagerland et al. 2013"},
+    )
+
+
+def mcnemar_asymptotic(b: int, c: int, correction: bool = False) -> Result:
+    """McNemar asymptotic chi-squared test, optional Edwards continuity correction (McNemar 1947)."""
+    b, c = _discordant(b, c)
+    nd = b + c
+    if nd == 0:
+        stat, p = 0.0, 1.0
+    else:
+        # statsmodels computes (|b - c| - 1)^2/(b + c), which is positive when
+        # b == c; the correction is floored at zero here so that P = 1 then.
+        num = abs(b - c) - (1 if correction else 0)
+        if correction and num < 0:
+            stat, p = 0.0, 1.0
+        else:
+            res = _sm_mcnemar([[0, b], [c, 0]], exact=False, correction=correction)
+            stat, p = float(res.statistic), float(res.pvalue)
+    return Result(
+        estimate=_paired_or(b, c),
+        p=p,
+        method="McNemar asymptotic test, 1 df, "
+               + ("with continuity correction" if correction else "no continuity correction"),
+        reference="mcnemar1947note",
+        extra={"b": b, "c": c, "statistic": stat, "correction": correction,
+               "estimate_is": "conditional odds ratio b/c",
+               "software": "statsmodels.stats.contingency_tables.mcnemar(exact=False); note its "
+                           "default is exact=True, and correction=True by default"},
+    )
+
+
+def paired_splits(n: int, x1: int, x2: int) -> list[tuple[int, int, int, int]]:
+    """All paired tables (a, b, c, d) with margins a + b = x1, a + c = x2 and total n."""
+    x1, n = _check_binomial(x1, n, "x1", "n")
+    x2, _ = _check_binomial(x2, n, "x2", "n")
+    out = []
+    for a in range(max(0, x1 + x2 - n), min(x1, x2) + 1):
+        b, c = x1 - a, x2 - a
+        out.append((a, b, c, n - a - b - c))
+    return out
+
+
+def paired_p_range(n: int, x1: int, x2: int) -> dict:
+    """Smallest and largest McNemar exact and mid-p P over every paired table with the given margins (Fagerland et al. 2013)."""
+    splits = paired_splits(n, x1, x2)
+    out: dict = {"n": n, "x1": x1, "x2": x2, "n_splits": len(splits), "splits": splits}
+    for name, fn in (("exact", mcnemar_exact), ("midp", mcnemar_midp)):
+        ps = [fn(b, c).p for (_, b, c, _) in splits]
+        lo, hi = min(ps), max(ps)
+        out[name] = {
+            "min": lo,
+            "max": hi,
+            "min_splits": [s for s, p in zip(splits, ps) if math.isclose(p, lo, rel_tol=1e-12)],
+            "max_splits": [s for s, p in zip(splits, ps) if math.isclose(p, hi, rel_tol=1e-12)],
+            "by_split": dict(zip(splits, ps)),
+        }
+    return out
+
+
+# --------------------------------------------------------------------------
+# 9. fragility index
+# --------------------------------------------------------------------------
+
+def _fisher_p(t: Sequence[int]) -> float:
+    x1, n1, x2, n2 = t
+    return float(sps.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+
+
+def _walk(x1: int, n1: int, x2: int, n2: int, group: int, step: int, alpha: float,
+          want_significant: bool) -> tuple[int, tuple[int, int, int, int], float] | None:
+    """Change one group's events by `step` at a time until the significance flips."""
+    xs = [x1, x2]
+    ns = [n1, n2]
+    k = 0
+    while True:
+        xs[group] += step
+        k += 1
+        if not 0 <= xs[group] <= ns[group]:
+            return None
+        t = (xs[0], ns[0], xs[1], ns[1])
+        p = _fisher_p(t)
+        if (p < alpha) == want_significant:
+            return k, t, p
+
+
+def fragility_index(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> Result:
+    """Fragility index by Fisher's exact test (Walsh et al., J Clin Epidemiol 2014;67:622), or the reverse index when P >= alpha."""
+    _table(x1, n1, x2, n2)
+    alpha = _check_alpha(alpha)
+    p0 = _fisher_p((x1, n1, x2, n2))
+    significant = p0 < alpha
+    if significant:
+        # Walsh: add events (removing non-events) to the group with fewer
+        # events until P >= alpha. With equal event counts both groups are
+        # tried and the smaller index kept.
+        groups = [0] if x1 < x2 else [1] if x2 < x1 else [0, 1]
+        tries = [(g, +1) for g in groups]
+        kind = "fragility index"
+        rule = ("non-events turned into events in the group with fewer events until "
+                "Fisher's P >= alpha")
+    else:
+        # Reverse index: the fewest single-group changes that make P < alpha,
+        # over all four moves (add or remove events in either group).
+        tries = [(0, +1), (0, -1), (1, +1), (1, -1)]
+        kind = "reverse fragility index"
+        rule = ("fewest outcome changes within one group (any of the four moves: add or "
+                "remove events in group 1 or group 2) until Fisher's P < alpha")
+    best = None
+    for g, step in tries:
+        r = _walk(x1, n1, x2, n2, g, step, alpha, want_significant=not significant)
+        if r is not None and (best is None or r[0] < best[0][0]):
+            best = (r, g, step)
+    extra = {"kind": kind, "rule": rule, "alpha": alpha, "p_original": p0,
+             "software": "scipy.stats.fisher_exact, two-sided"}
+    if best is None:
+        extra["note"] = "no single-group sequence of changes flips significance"
+        return Result(estimate=math.nan, p=p0, method=f"{kind} (Fisher's exact test)",
+                      reference="walsh2014statistical", extra=extra)
+    (k, table, p_final), g, step = best
+    extra.update({
+        "group_modified": g + 1,
+        "change": "non-event -> event" if step > 0 else "event -> non-event",
+        "final_table": table,
+        "p_final": p_final,
+    })
+    return Result(estimate=float(k), p=p0, method=f"{kind} (Fisher's exact test)",
+                  reference="walsh2014statistical", extra=extra)
+
+
+# --------------------------------------------------------------------------
+# 10. P values and confidence intervals from each other
+# --------------------------------------------------------------------------
+
+def _to_scale(x: float, ratio: bool, name: str) -> float:
+    if not ratio:
+        return float(x)
+    if x <= 0:
+        raise ValueError(f"{name} must be > 0 for a ratio measure, got {x!r}")
+    return math.log(x)
+
+
+def _from_scale(x: float, ratio: bool) -> float:
+    return math.exp(x) if ratio else x
+
+
+def ci_from_p(estimate: float, p: float, alpha: float = 0.05, ratio: bool = False) -> Result:
+    """Confidence interval from an estimate and its two-sided P (Altman & Bland, BMJ 2011;343:d2090)."""
+    p = _check_p(p)
+    alpha = _check_alpha(alpha)
+    est = _to_scale(estimate, ratio, "estimate")
+    # Altman & Bland's approximation to the normal quantile for P.
+    z = -0.862 + math.sqrt(0.743 - 2.404 * math.log(p))
+    z_exact = float(sps.norm.isf(p / 2))
+    crit = float(sps.norm.isf(alpha / 2))
+    if est == 0:
+        raise ValueError("the estimate is zero (or a ratio of 1): no standard error can be "
+                         "recovered from P")
+    se = abs(est) / z
+    se_exact = abs(est) / z_exact
+    return Result(
+        estimate=float(estimate),
+        low=_from_scale(est - crit * se, ratio),
+        high=_from_scale(est + crit * se, ratio),
+        p=p,
+        method="CI from P, normal approximation (Altman & Bland z formula)"
+               + (", log scale" if ratio else ""),
+        reference="altman2011obtain",
+        extra={
+            "z": z, "se": se, "z_exact": z_exact, "se_exact": se_exact,
+            "ci_exact_normal": (_from_scale(est - crit * se_exact, ratio),
+                                _from_scale(est + crit * se_exact, ratio)),
+            "alpha": alpha, "critical_value": crit, "ratio": ratio,
+            "note": "assumes a z test; for small samples a t-based inversion "
+                    "(ci_from_p_t) gives a wider interval",
+        },
+    )
+
+
+def ci_from_p_t(estimate: float, p: float, df: float, alpha: float = 0.05,
+                ratio: bool = False) -> Result:
+    """Confidence interval from an estimate and a two-sided t-test P with df degrees of freedom (Altman & Bland 2011 with t)."""
+    p = _check_p(p)
+    alpha = _check_alpha(alpha)
+    if df <= 0:
+        raise ValueError(f"df must be > 0, got {df!r}")
+    est = _to_scale(estimate, ratio, "estimate")
+    if est == 0:
+        raise ValueError("the estimate is zero (or a ratio of 1): no standard error can be "
+                         "recovered from P")
+    t_obs = float(sps.t.isf(p / 2, df))
+    crit = float(sps.t.isf(alpha / 2, df))
+    se = abs(est) / t_obs
+    return Result(
+        estimate=float(estimate),
+        low=_from_scale(est - crit * se, ratio),
+        high=_from_scale(est + crit * se, ratio),
+        p=p,
+        method=f"CI from P by inverting a two-sided t test on {df:g} df"
+               + (", log scale" if ratio else ""),
+        reference="altman2011obtain",
+        extra={"t": t_obs, "se": se, "df": df, "critical_value": crit, "alpha": alpha,
+               "ratio": ratio, "software": "scipy.stats.t.isf"},
+    )
+
+
+def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
+              ratio: bool = False) -> Result:
+    """Two-sided P from an estimate and its confidence interval (Altman & Bland, BMJ 2011;343:d2304)."""
+    alpha = _check_alpha(alpha)
+    est = _to_scale(estimate, ratio, "estimate")
+    lo = _to_scale(low, ratio, "low")
+    hi = _to_scale(high, ratio, "high")
+    if not lo < hi:
+        raise ValueError(f"the interval must have low < high, got {low!r} to {high!r}")
+    crit = float(sps.norm.isf(alpha / 2))
+    se = (hi - lo) / (2 * crit)
+    z = abs(est) / se
+    p = math.exp(-0.717 * z - 0.416 * z ** 2)
+    return Result(
+        estimate=float(estimate),
+        low=float(low),
+        high=float(high),
+        p=p,
+        method="P from CI, normal approximation (Altman & Bland P formula)"
+               + (", log scale" if ratio else ""),
+        reference="altman2011obtainp",
+        extra={"z": z, "se": se, "p_exact_normal": float(2 * sps.norm.sf(z)),
+               "alpha": alpha, "ratio": ratio,
+               "note": "assumes a symmetric (on the analysis scale) normal-theory interval"},
+    )
+
+
+# --------------------------------------------------------------------------
+# 11. effect size and power for a paired t test
+# --------------------------------------------------------------------------
+
+def dz_from_p(p: float, n: int) -> Result:
+    """Cohen's dz implied by a two-sided paired t-test P with n pairs: t = t.isf(p/2, n-1), dz = t/sqrt(n) (Lakens 2013)."""
+    p = _check_p(p)
+    n = _check_count("n", n)
+    if n < 2:
+        raise ValueError(f"a paired t test needs at least 2 pairs, got n = {n}")
+    t_obs = float(sps.t.isf(p / 2, n - 1))
+    return Result(
+        estimate=t_obs / math.sqrt(n),
+        p=p,
+        method="standardized mean difference of paired data (dz) from a two-sided "
+               "paired t-test P",
+        reference="lakens2013calculating",
+        extra={"t": t_obs, "df": n - 1, "n": n,
+               "note": "the sign of dz is not recoverable from P; the magnitude is returned"},
+    )
+
+
+def power_paired(dz: float, n: int, alpha: float = 0.05) -> float:
+    """Power of a two-sided paired (one-sample) t test for effect dz with n pairs, via statsmodels TTestPower (Cohen 1988)."""
+    alpha = _check_alpha(alpha)
+    n = _check_count("n", n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+    return float(TTestPower().power(effect_size=dz, nobs=n, alpha=alpha,
+                                    alternative="two-sided"))
+
+
+def n_for_power(dz: float, power: float, alpha: float = 0.05) -> int:
+    """Pairs needed for a two-sided paired t test to reach `power` at effect dz, rounded up (statsmodels TTestPower; Cohen 1988)."""
+    alpha = _check_alpha(alpha)
+    if not 0 < power < 1:
+        raise ValueError(f"power must lie strictly between 0 and 1, got {power!r}")
+    if dz == 0:
+        raise ValueError("dz = 0: no sample size reaches any power above alpha")
+    n = float(TTestPower().solve_power(effect_size=abs(dz), nobs=None, alpha=alpha,
+                                       power=power, alternative="two-sided"))
+    k = math.ceil(n - 1e-9)
+    # guard against solver tolerance at the boundary
+    while power_paired(dz, k, alpha) < power:
+        k += 1
+    return max(k, 2)
+
+
+# --------------------------------------------------------------------------
+# 12. multiplicity
+# --------------------------------------------------------------------------
+
+_MT_METHODS = {"holm": ("holm", "holm1979simple"), "fdr_bh": ("fdr_bh", "benjamini1995controlling")}
+
+
+def adjust_pvalues(
+    pvals: Mapping[str, float | None],
+    method: str,
+    alpha: float = 0.05,
+    missing: float | None = None,
+) -> dict[str, tuple[float, bool]]:
+    """Holm (1979) or Benjamini-Hochberg (1995) adjusted P values and rejections, via statsmodels multipletests."""
+    # A P value given as None is an error unless `missing` supplies a value to
+    # use in its place, as a sensitivity analysis: 1.0 for "not significant,
+    # value unknown", or a value just above alpha for the least favourable
+    # not-significant case. statsmodels' adjusted P values are capped at 1.
+    if method not in _MT_METHODS:
+        raise ValueError(f"method must be one of {sorted(_MT_METHODS)}, got {method!r}")
+    alpha = _check_alpha(alpha)
+    names = list(pvals)
+    if not names:
+        raise ValueError("no P values given")
+    values = []
+    for name in names:
+        v = pvals[name]
+        if v is None:
+            if missing is None:
+                raise ValueError(f"P value for {name!r} is missing; pass missing=<value> to "
+                                 "run a sensitivity analysis")
+            v = missing
+        values.append(_check_p(float(v), f"P value for {name!r}"))
+    reject, adj, _, _ = multipletests(values, alpha=alpha, method=_MT_METHODS[method][0])
+    return {name: (float(a), bool(r)) for name, a, r in zip(names, adj, reject)}
