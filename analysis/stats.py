@@ -193,7 +193,7 @@ def newcombe_diff(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> Re
         high=float(high),
         method="Newcombe hybrid score interval (method 10, Wilson limits without "
                "continuity correction)",
-        reference="newcombe1998interval",
+        reference="newcombe1998two",
         extra={
             "p1": x1 / n1, "p2": x2 / n2,
             "wilson1": (w1.low, w1.high), "wilson2": (w2.low, w2.high),
@@ -236,7 +236,7 @@ def newcombe_paired_diff(a: int, b: int, c: int, d: int, alpha: float = 0.05) ->
         high=min(1.0, est + epsilon),
         method="Newcombe paired-difference interval (method 10: Wilson limits of the two "
                "marginal proportions combined with a corrected phi)",
-        reference="newcombe1998improved",
+        reference="newcombe1998paired",
         extra={
             "cells": {"a": a, "b": b, "c": c, "d": d},
             "cell_convention": "a = responder on both; b = on treatment only; "
@@ -273,7 +273,7 @@ class NNT:
     rd: float
     rd_low: float | None
     rd_high: float | None
-    reference: str = "altman1998confidence"
+    reference: str = "altman1998nnt"
 
 
 def _nnt_label(rd: float, good_outcome: bool) -> str:
@@ -540,7 +540,7 @@ def fragility_index(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> 
     if best is None:
         extra["note"] = "no single-group sequence of changes flips significance"
         return Result(estimate=math.nan, p=p0, method=f"{kind} (Fisher's exact test)",
-                      reference="walsh2014statistical", extra=extra)
+                      reference="walsh2014fragility", extra=extra)
     (k, table, p_final), g, step = best
     extra.update({
         "group_modified": g + 1,
@@ -549,7 +549,7 @@ def fragility_index(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> 
         "p_final": p_final,
     })
     return Result(estimate=float(k), p=p0, method=f"{kind} (Fisher's exact test)",
-                  reference="walsh2014statistical", extra=extra)
+                  reference="walsh2014fragility", extra=extra)
 
 
 # --------------------------------------------------------------------------
@@ -589,7 +589,7 @@ def ci_from_p(estimate: float, p: float, alpha: float = 0.05, ratio: bool = Fals
         p=p,
         method="CI from P, normal approximation (Altman & Bland z formula)"
                + (", log scale" if ratio else ""),
-        reference="altman2011obtain",
+        reference="altman2011ci",
         extra={
             "z": z, "se": se, "z_exact": z_exact, "se_exact": se_exact,
             "ci_exact_normal": (_from_scale(est - crit * se_exact, ratio),
@@ -622,7 +622,7 @@ def ci_from_p_t(estimate: float, p: float, df: float, alpha: float = 0.05,
         p=p,
         method=f"CI from P by inverting a two-sided t test on {df:g} df"
                + (", log scale" if ratio else ""),
-        reference="altman2011obtain",
+        reference="altman2011ci",
         extra={"t": t_obs, "se": se, "df": df, "critical_value": crit, "alpha": alpha,
                "ratio": ratio, "software": "scipy.stats.t.isf"},
     )
@@ -648,7 +648,7 @@ def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
         p=p,
         method="P from CI, normal approximation (Altman & Bland P formula)"
                + (", log scale" if ratio else ""),
-        reference="altman2011obtainp",
+        reference="altman2011p",
         extra={"z": z, "se": se, "p_exact_normal": float(2 * sps.norm.sf(z)),
                "alpha": alpha, "ratio": ratio,
                "note": "assumes a symmetric (on the analysis scale) normal-theory interval"},

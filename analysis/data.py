@@ -1,0 +1,475 @@
+"""Load and validate the data package (``data/``): published numbers with provenance.
+
+``load()`` reads the CSV tables named in ``data/datapackage.json``, checks them against
+their Table Schemas (a small implementation of the subset the package uses) and against
+domain rules, and returns a :class:`Package` of pandas DataFrames indexed by primary key.
+Every problem is a :class:`DataError` naming the file, line, row, field and rule, and
+saying how to fix it. Reference: Frictionless Table Schema v1 (specs.frictionlessdata.io).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["DataError", "Package", "load", "validate", "DEFAULT_ROOT"]
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
+DESCRIPTOR = "datapackage.json"
+
+_TRUE = ("true", "True", "TRUE", "1")
+_FALSE = ("false", "False", "FALSE", "0")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_YEAR_RE = re.compile(r"^-?\d{4}$")
+_URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+
+# Which source kinds carry which provenance tag (facts.md: A abstract, R registry, N news).
+_TAG_FOR_KIND = {"abstract": "A", "review-abstract": "A", "protocol": "A", "registry": "R", "news": "N"}
+
+
+class DataError(ValueError):
+    """A problem in the data package: where it is, which rule it breaks, how to fix it."""
+
+    def __init__(self, message: str, *, file: str, rule: str, row: int | None = None,
+                 line: int | None = None, field: str | None = None, key: str | None = None):
+        self.file, self.rule, self.row, self.line, self.field, self.key = file, rule, row, line, field, key
+        self.errors: list[DataError] = [self]
+        where = file
+        if line is not None:
+            where += f", line {line}"
+            if row is not None:
+                where += f" (row {row}" + (f", {key}" if key else "") + ")"
+        if field is not None:
+            where += f", field '{field}'"
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Package:
+    """The validated data package: one DataFrame per resource, indexed by primary key."""
+
+    root: Path
+    descriptor: dict[str, Any]
+    studies: pd.DataFrame
+    sources: pd.DataFrame
+    numbers: pd.DataFrame
+    claims: pd.DataFrame
+    _files: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def number(self, number_id: str) -> pd.Series:
+        """The numbers.csv row of ``number_id`` (a Series; the id is its name)."""
+        try:
+            return self.numbers.loc[number_id]
+        except KeyError:
+            raise KeyError(f"number_id '{number_id}' is not in {self._files.get('numbers', 'numbers.csv')}; "
+                           "check the spelling or add the row") from None
+
+    def value(self, number_id: str) -> float:
+        """The published value of ``number_id`` as a float."""
+        return float(self.number(number_id)["value"])
+
+    def provenance(self, number_id: str) -> dict[str, Any]:
+        """Source, tag, BibTeX key, location and confirmation status of ``number_id``."""
+        row = self.number(number_id)
+        src = self.sources.loc[row["source_id"]]
+        def clean(v: Any) -> Any:
+            return None if _missing(v) else v
+        return {"number_id": number_id, "study_id": row["study_id"], "source_id": row["source_id"],
+                "kind": src["kind"], "tag": src["tag"], "bib_key": src["bib_key"], "url": clean(src["url"]),
+                "location": row["location"], "confirmed": bool(row["confirmed"]), "note": clean(row["note"])}
+
+    def claim_numbers(self, claim_id: str) -> list[str]:
+        """The number_ids a claim cites, in file order."""
+        try:
+            raw = self.claims.loc[claim_id, "number_ids"]
+        except KeyError:
+            raise KeyError(f"claim_id '{claim_id}' is not in {self._files.get('claims', 'claims.csv')}") from None
+        return [] if _missing(raw) else [s for s in str(raw).split(";") if s]
+
+
+def load(root: Path | str | None = None) -> Package:
+    """Read and validate the package at ``root`` (default: the repository's data/); raise the first DataError."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    errors, tables, descriptor, files = _check(root)
+    if errors:
+        first = errors[0]
+        first.errors = errors
+        raise first
+    frames = {name: _frame(tables[name], res) for name, res in _resources(descriptor).items()}
+    return Package(root=root, descriptor=descriptor, studies=frames["studies"], sources=frames["sources"],
+                   numbers=frames["numbers"], claims=frames["claims"], _files=files)
+
+
+def validate(root: Path | str | None = None) -> list[DataError]:
+    """Every problem in the package at ``root``, in file, row and field order (empty if valid)."""
+    return _check(Path(root) if root is not None else DEFAULT_ROOT)[0]
+
+
+# --------------------------------------------------------------------------- internals
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+def _resources(descriptor: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in descriptor["resources"]}
+
+
+@dataclass
+class _Table:
+    rows: list[dict[str, Any]]          # typed values, None for missing
+    lines: list[int]                    # physical start line of each data row
+    ok: bool                            # False if the header or a row was unreadable
+
+
+def _check(root: Path):
+    rel = root.name  # messages name files relative to the data root's parent: "data/numbers.csv"
+    errors: list[DataError] = []
+    dpath = root / DESCRIPTOR
+    dname = f"{rel}/{DESCRIPTOR}"
+    try:
+        descriptor = json.loads(dpath.read_text(encoding="utf-8"))
+        resources = _resources(descriptor)
+        for r in resources.values():
+            r["schema"]["fields"]  # noqa: B018 - presence check
+            r["path"]
+    except FileNotFoundError:
+        return [DataError(f"the package descriptor is missing. Restore {DESCRIPTOR} in the data folder.",
+                          file=dname, rule="missing-file")], {}, {}, {}
+    except (ValueError, KeyError, TypeError) as exc:
+        return [DataError(f"the package descriptor cannot be read ({exc}). Fix the JSON so that every "
+                          "resource has a name, a path and a schema with fields.",
+                          file=dname, rule="descriptor")], {}, {}, {}
+    missing = [n for n in ("studies", "sources", "numbers", "claims") if n not in resources]
+    if missing:
+        return [DataError(f"the descriptor lacks the resource(s) {', '.join(missing)}. Add them to "
+                          "'resources'.", file=dname, rule="descriptor")], {}, descriptor, {}
+
+    files = {name: f"{rel}/{res['path']}" for name, res in resources.items()}
+    tables: dict[str, _Table] = {}
+    for name, res in resources.items():
+        table, errs = _read_table(root / res["path"], files[name], res, descriptor)
+        tables[name] = table
+        errors.extend(errs)
+    errors.extend(_foreign_keys(tables, resources, files))
+    errors.extend(_domain(tables, resources, files))
+    return errors, tables, descriptor, files
+
+
+def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_Table, list[DataError]]:
+    schema = res["schema"]
+    fields = schema["fields"]
+    names = [f["name"] for f in fields]
+    missing_values = schema.get("missingValues", descriptor.get("missingValues", [""]))
+    pk = schema.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    errors: list[DataError] = []
+    table = _Table(rows=[], lines=[], ok=True)
+    try:
+        fh = open(path, encoding="utf-8", newline="")
+    except FileNotFoundError:
+        table.ok = False
+        return table, [DataError(f"the file is missing. Restore it, or remove resource '{res['name']}' "
+                                 "from datapackage.json.", file=fname, rule="missing-file")]
+    with fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                table.ok = False
+                return table, [DataError(f"the file is empty. It needs the header line "
+                                         f"{','.join(names)} and data rows.", file=fname, line=1,
+                                         rule="header")]
+            herr = _header_error(header, names, fname)
+            if herr:
+                table.ok = False
+                return table, [herr]
+            seen_pk: dict[tuple, int] = {}
+            seen_unique: dict[str, dict[Any, int]] = {f["name"]: {} for f in fields
+                                                       if f.get("constraints", {}).get("unique")
+                                                       and [f["name"]] != pk}
+            prev_end = reader.line_num
+            rowno = 0
+            for cells in reader:
+                start, prev_end = prev_end + 1, reader.line_num
+                if not cells:  # blank line
+                    continue
+                rowno += 1
+                key_label = _key_label(cells, names, pk)
+                ctx = dict(file=fname, row=rowno, line=start, key=key_label)
+                if len(cells) != len(names):
+                    table.ok = False
+                    errors.append(DataError(
+                        f"the row has {len(cells)} cells but the header has {len(names)}. Check for an "
+                        "unquoted comma or a missing cell; quote cells that contain commas.",
+                        rule="row-length", **ctx))
+                    continue
+                typed: dict[str, Any] = {}
+                for spec, raw in zip(fields, cells):
+                    value, err = _cell(spec, raw, missing_values, res["name"], ctx)
+                    if err:
+                        errors.append(err)
+                    typed[spec["name"]] = value
+                    uniq = seen_unique.get(spec["name"])
+                    if uniq is not None and value is not None:
+                        if value in uniq:
+                            errors.append(DataError(
+                                f"value '{raw}' already appears in row {uniq[value]}; values in this "
+                                "column must be unique. Change one of the two.",
+                                field=spec["name"], rule="unique", **ctx))
+                        else:
+                            uniq[value] = rowno
+                if pk:
+                    kv = tuple(typed.get(k) for k in pk)
+                    if all(v is not None for v in kv):
+                        if kv in seen_pk:
+                            errors.append(DataError(
+                                f"duplicate key {', '.join(map(repr, kv))}: row {seen_pk[kv]} has the same "
+                                f"{'/'.join(pk)}. Give each row its own key or merge the two rows.",
+                                field=pk[0], rule="primary-key", **ctx))
+                        else:
+                            seen_pk[kv] = rowno
+                table.rows.append(typed)
+                table.lines.append(start)
+        except csv.Error as exc:
+            table.ok = False
+            errors.append(DataError(f"the CSV cannot be parsed ({exc}). Check the quoting near this line.",
+                                    file=fname, line=reader.line_num, rule="malformed-csv"))
+        except UnicodeDecodeError as exc:
+            table.ok = False
+            errors.append(DataError(f"the file is not valid UTF-8 ({exc.reason}). Save it as UTF-8.",
+                                    file=fname, rule="encoding"))
+    return table, errors
+
+
+def _key_label(cells: list[str], names: list[str], pk: list[str]) -> str | None:
+    if len(pk) != 1 or pk[0] not in names:
+        return None
+    i = names.index(pk[0])
+    return f"{pk[0]} '{cells[i]}'" if i < len(cells) and cells[i] else None
+
+
+def _header_error(header: list[str], names: list[str], fname: str) -> DataError | None:
+    if header == names:
+        return None
+    expected = ",".join(names)
+    ctx = dict(file=fname, line=1, rule="header")
+    if header and header[0].startswith("\ufeff"):
+        return DataError("the header starts with a byte-order mark. Save the file as UTF-8 without BOM.",
+                         field=header[0].lstrip("\ufeff"), **ctx)
+    absent = [n for n in names if n not in header]
+    extra = [h for h in header if h not in names]
+    if absent:
+        return DataError(f"column '{absent[0]}' is missing from the header. The header must be exactly: "
+                         f"{expected}", field=absent[0], **ctx)
+    if extra:
+        return DataError(f"column '{extra[0]}' is not in the schema. Remove it, or add the field to "
+                         f"datapackage.json first. The header must be exactly: {expected}",
+                         field=extra[0], **ctx)
+    if len(header) != len(set(header)):
+        dup = next(h for h in header if header.count(h) > 1)
+        return DataError(f"column '{dup}' appears twice in the header. The header must be exactly: "
+                         f"{expected}", field=dup, **ctx)
+    pos = next(i for i, (h, n) in enumerate(zip(header, names)) if h != n)
+    return DataError(f"columns are out of order: position {pos + 1} holds '{header[pos]}' but the schema "
+                     f"expects '{names[pos]}'. The header must be exactly: {expected}",
+                     field=names[pos], **ctx)
+
+
+def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: dict):
+    """Parse one cell by its field type and check its constraints; return (value, error or None)."""
+    name, ftype = spec["name"], spec.get("type", "string")
+    cons = spec.get("constraints", {})
+    if raw in missing_values:
+        if cons.get("required"):
+            if resource == "numbers" and name in ("source_id", "location"):
+                msg = (f"'{name}' is empty, but every published number needs its provenance (the source "
+                       "document and where in it the number appears). Fill it in, or remove the row.")
+            else:
+                msg = f"a value is required here. Fill in '{name}': {spec.get('description', '').rstrip('.')}."
+            return None, DataError(msg, field=name, rule="required", **ctx)
+        return None, None
+    value: Any
+    if ftype == "string":
+        value = raw
+        if spec.get("format") == "uri" and not _URI_RE.match(raw):
+            return raw, DataError(f"'{raw}' is not a URI. Give a full address such as https://doi.org/...",
+                                  field=name, rule="type", **ctx)
+    elif ftype == "integer":
+        if not _INT_RE.match(raw):
+            return None, _type_error(raw, "an integer", name, ctx)
+        value = int(raw)
+    elif ftype == "number":
+        if not _NUM_RE.match(raw):
+            return None, _type_error(raw, "a number (digits with '.' as decimal point)", name, ctx)
+        value = float(raw)
+    elif ftype == "boolean":
+        trues, falses = spec.get("trueValues", _TRUE), spec.get("falseValues", _FALSE)
+        if raw in trues:
+            value = True
+        elif raw in falses:
+            value = False
+        else:
+            return None, _type_error(raw, f"a boolean ({trues[0]} or {falses[0]})", name, ctx)
+    elif ftype == "year":
+        if not _YEAR_RE.match(raw):
+            return None, _type_error(raw, "a four-digit year", name, ctx)
+        value = int(raw)
+    else:
+        return None, DataError(f"field type '{ftype}' is not supported by analysis.data. Use string, "
+                               "integer, number, boolean or year.", field=name, rule="descriptor", **ctx)
+    if "enum" in cons and value not in cons["enum"]:
+        allowed = ", ".join(repr(v) for v in cons["enum"])
+        return value, DataError(f"'{raw}' is not an allowed value. Use one of: {allowed}.",
+                                field=name, rule="enum", **ctx)
+    if "pattern" in cons and ftype == "string" and not re.fullmatch(cons["pattern"], raw):
+        return value, DataError(f"'{raw}' does not match the pattern {cons['pattern']}. Correct the value "
+                                f"({spec.get('description', '').rstrip('.')}).", field=name, rule="pattern", **ctx)
+    if "minimum" in cons and value < cons["minimum"]:
+        return value, DataError(f"{raw} is below the minimum {cons['minimum']}. Correct the value.",
+                                field=name, rule="minimum", **ctx)
+    if "maximum" in cons and value > cons["maximum"]:
+        return value, DataError(f"{raw} is above the maximum {cons['maximum']}. Correct the value.",
+                                field=name, rule="maximum", **ctx)
+    return value, None
+
+
+def _type_error(raw: str, what: str, name: str, ctx: dict) -> DataError:
+    return DataError(f"'{raw}' is not {what}. Correct the value, or leave the cell empty if it is unknown "
+                     "and the field is optional.", field=name, rule="type", **ctx)
+
+
+def _ctx(table: _Table, i: int, fname: str, pkname: str | None) -> dict:
+    row = table.rows[i]
+    key = f"{pkname} '{row.get(pkname)}'" if pkname and row.get(pkname) is not None else None
+    return dict(file=fname, row=i + 1, line=table.lines[i], key=key)
+
+
+def _pk_name(res: dict) -> str | None:
+    pk = res["schema"].get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else pk
+    return pk[0] if len(pk) == 1 else None
+
+
+def _foreign_keys(tables: dict[str, _Table], resources: dict[str, dict], files: dict[str, str]):
+    errors: list[DataError] = []
+    for name, res in resources.items():
+        table, schema = tables[name], res["schema"]
+        pkname = _pk_name(res)
+        specs = [(fk, False) for fk in schema.get("foreignKeys", [])]
+        specs += [(fk, True) for fk in schema.get("x-listForeignKeys", [])]
+        for fk, is_list in specs:
+            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+            ref = fk["reference"]
+            target = ref.get("resource") or name
+            rfields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            if target not in tables or not tables[target].ok and not tables[target].rows:
+                continue
+            known = {tuple(r.get(f) for f in rfields) for r in tables[target].rows}
+            for i, row in enumerate(table.rows):
+                if is_list:
+                    raw = row.get(fields[0])
+                    keys = [] if raw is None else [(k,) for k in str(raw).split(fk.get("separator", ";"))]
+                else:
+                    keys = [tuple(row.get(f) for f in fields)]
+                for kv in keys:
+                    if any(v is None for v in kv) or kv in known:
+                        continue
+                    shown = ", ".join(str(v) for v in kv)
+                    errors.append(DataError(
+                        f"'{shown}' is not a {'/'.join(rfields)} in {files[target]}. Correct the id, or add "
+                        f"the missing row to {files[target]}.",
+                        field=fields[0], rule="foreign-key", **_ctx(table, i, files[name], pkname)))
+    return errors
+
+
+def _domain(tables: dict[str, _Table], resources: dict[str, dict], files: dict[str, str]):
+    """Rules a Table Schema cannot express: plausible values, intervals, provenance consistency."""
+    errors: list[DataError] = []
+    studies = {r["study_id"]: r for r in tables["studies"].rows}
+    sources = {r["source_id"]: r for r in tables["sources"].rows}
+
+    t = tables["sources"]
+    for i, r in enumerate(t.rows):
+        want = _TAG_FOR_KIND.get(r["kind"])
+        if want and r["tag"] and r["tag"] != want:
+            errors.append(DataError(
+                f"a '{r['kind']}' source must carry tag {want}, not {r['tag']} (A abstract, R registry, "
+                "N news/secondary). Correct the tag or the kind.",
+                field="tag", rule="tag-kind", **_ctx(t, i, files["sources"], "source_id")))
+
+    t = tables["numbers"]
+    for i, r in enumerate(t.rows):
+        ctx = _ctx(t, i, files["numbers"], "number_id")
+        err = _number_rule(r, studies, sources, files)
+        if err:
+            msg, fld, rule = err
+            errors.append(DataError(msg, field=fld, rule=rule, **ctx))
+    return errors
+
+
+def _number_rule(r: dict, studies: dict, sources: dict, files: dict) -> tuple[str, str, str] | None:
+    v, lo, hi, stat = r["value"], r["low"], r["high"], r["statistic"]
+    if v is None or stat is None:
+        return None
+    if stat == "p" and not 0 < v <= 1:
+        return (f"P value {v:g} is outside (0, 1]. Correct the value or the statistic column.", "value", "p-range")
+    if stat in ("percent", "i2") and not 0 <= v <= 100:
+        what = "I² value" if stat == "i2" else "percentage"
+        return (f"{what} {v:g} is outside [0, 100]. Correct the value, or use statistic percent_change "
+                "for a change that can fall outside that range.", "value", "percent-range")
+    if stat in ("n", "count") and (v < 0 or v != int(v)):
+        return (f"a count of {v:g} is not a whole number of at least 0. Correct the value or the statistic.",
+                "value", "count")
+    if (lo is None) != (hi is None):
+        missing = "high" if hi is None else "low"
+        return (f"the interval has only one limit. Fill in '{missing}' as well, or leave both empty.",
+                missing, "interval")
+    if lo is not None:
+        if not lo < hi:
+            return (f"the interval limits are out of order (low {lo:g} is not below high {hi:g}). "
+                    "Swap or correct them.", "low", "interval-order")
+        if not lo <= v <= hi:
+            return (f"value {v:g} lies outside its interval [{lo:g}, {hi:g}]. Correct the value or the "
+                    "limits.", "value", "interval-contains")
+    if stat == "p" and lo is not None:
+        return ("a P value cannot have an interval. Leave low and high empty.", "low", "interval")
+    src = sources.get(r["source_id"])
+    if src is not None and r["study_id"] in studies and src["study_id"] != r["study_id"]:
+        return (f"source '{r['source_id']}' reports on study '{src['study_id']}', not '{r['study_id']}'. "
+                "Correct the study_id or the source_id.", "source_id", "source-study")
+    study = studies.get(r["study_id"])
+    if study is not None and r["number_id"] and not r["number_id"].startswith(study["id_prefix"] + "."):
+        return (f"the number_id of a '{r['study_id']}' number must start with '{study['id_prefix']}.' "
+                f"(its id_prefix in {files['studies']}). Rename the id.", "number_id", "id-prefix")
+    if r["confirmed"] is False and not r["note"]:
+        return ("an unconfirmed number needs a note saying why it is unconfirmed. Add a short note.",
+                "note", "unconfirmed-note")
+    return None
+
+
+def _frame(table: _Table, res: dict) -> pd.DataFrame:
+    fields = res["schema"]["fields"]
+    cols: dict[str, Any] = {}
+    for spec in fields:
+        name, ftype = spec["name"], spec.get("type", "string")
+        values = [r[name] for r in table.rows]
+        if ftype == "number":
+            cols[name] = pd.array([math.nan if v is None else v for v in values], dtype="float64")
+        elif ftype in ("integer", "year"):
+            cols[name] = pd.array(values, dtype="Int64")
+        elif ftype == "boolean":
+            cols[name] = pd.array(values, dtype="boolean")
+        else:
+            cols[name] = pd.array(values, dtype="object")
+    df = pd.DataFrame(cols)
+    pk = _pk_name(res)
+    return df.set_index(pk) if pk else df
