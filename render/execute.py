@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from .errors import RenderError
@@ -95,7 +96,8 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
     km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
     client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
     try:
-        with client.setup_kernel(cwd=str(cwd)):
+        quiet = {} if os.environ.get("DEBUG") not in (None, "", "0") else {"stderr": subprocess.DEVNULL}
+        with client.setup_kernel(cwd=str(cwd), **quiet):
             for n, cell in enumerate(nb.cells):
                 k = plan[n - 1][0] if n else None
                 chunk = doc.chunks[k] if k is not None and k != INLINE else None

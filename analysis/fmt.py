@@ -1,0 +1,104 @@
+"""Number formatting in one place, so HTML, PDF and handout print the same digits.
+
+Every function returns a plain ``str``. Conventions (AMA style, which the
+bibliography also follows): P values to two significant figures with no
+leading zero dropped, "<0.001" below that; percentages to whole numbers unless
+asked; intervals as "low to high" (words avoid confusion with minus signs).
+"""
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+MINUS = "\u2212"  # typographic minus sign
+
+
+def num(x: float, digits: int = 1) -> str:
+    """``x`` rounded half-up to ``digits`` decimals, with a true minus sign."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if math.isinf(x):
+        return "\u221e" if x > 0 else MINUS + "\u221e"
+    q = Decimal(1).scaleb(-digits) if digits > 0 else Decimal(1)
+    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    if d == 0:
+        d = abs(d)  # no "-0.0"
+    text = f"{d:f}"
+    return text.replace("-", MINUS)
+
+
+def integer(x: float) -> str:
+    return num(x, 0)
+
+
+def p(value: float, *, prefix: bool = False) -> str:
+    """A P value: 2 significant figures (0.016, 0.10, 0.0507→0.051), '<0.001' below."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if not 0 <= value <= 1:
+        raise ValueError(f"P value {value} is outside [0, 1]")
+    if value < 0.001:
+        text = "<0.001"
+    elif value >= 0.995:
+        text = "1.00" if value < 1 else "1"
+    else:
+        digits = max(2, 2 - int(math.floor(math.log10(value))) - 1)
+        text = num(value, digits)
+    if prefix:
+        return ("P " if text.startswith("<") else "P = ") + text
+    return text
+
+
+def as_published(value: float) -> str:
+    """A published number with the digits it was stored with (0.05 stays '0.05')."""
+    text = repr(float(value))
+    digits = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+    return num(value, digits)
+
+
+def p_exact(value: float, digits: int = 3) -> str:
+    """A P value with a fixed number of decimals (for tables comparing methods)."""
+    if value < 10 ** -digits:
+        return "<" + num(10 ** -digits, digits)
+    return num(value, digits)
+
+
+def pct(value: float, digits: int = 0) -> str:
+    """A percentage given on the 0-100 scale, as '32%'."""
+    return num(value, digits) + "%"
+
+
+def prop_pct(x: float, digits: int = 0) -> str:
+    """A proportion on the 0-1 scale printed as a percentage."""
+    return pct(100 * x, digits)
+
+
+def ci(low: float, high: float, digits: int = 1, *, unit: str = "") -> str:
+    """An interval as 'low to high' (unit appended to both ends if given)."""
+    return f"{num(low, digits)}{unit} to {num(high, digits)}{unit}"
+
+
+def est_ci(est: float, low: float, high: float, digits: int = 1, *, unit: str = "",
+           level: int = 95) -> str:
+    """'10.8 (95% CI 2.0 to 19.6)'."""
+    return f"{num(est, digits)}{unit} ({level}% CI {ci(low, high, digits, unit=unit)})"
+
+
+def count_of(x: int, n: int, digits: int = 0) -> str:
+    """'9/28 (32%)'."""
+    return f"{x}/{n} ({pct(100 * x / n, digits)})"
+
+
+def signed(x: float, digits: int = 1) -> str:
+    """A difference with an explicit sign: '+10.8', '−0.34'."""
+    text = num(x, digits)
+    return text if text.startswith(MINUS) or text.strip("0.") == "" else "+" + text
+
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+          "ten", "eleven", "twelve")
+
+
+def words(n: int) -> str:
+    """A small count as a word ('three'), larger ones as digits."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)

@@ -1,0 +1,226 @@
+"""Tables for the report and the handout, as Markdown pipe-table strings.
+
+Both renderers (Quarto and the offline one) turn a Markdown table printed by a
+cell into a real table in HTML and in Typst; the documents wrap these strings
+in ``IPython.display.Markdown``. Numbers come from ``Results`` via ``fmt``.
+"""
+from __future__ import annotations
+
+from . import fmt
+from .claims import verdicts
+
+TAG_NAMES = {"A": "abstract", "R": "registry", "N": "news/secondary"}
+
+
+def md_table(headers: list[str], rows: list[list], align: str | None = None,
+             widths: list[int] | None = None) -> str:
+    """A pipe table; ``align`` is one letter per column (l, r, c); ``widths`` are
+    relative column widths (pandoc reads them from the dashes of the rule line
+    when a row is longer than 72 characters, which long tables always have)."""
+    def cell(x) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+    align = align or "l" * len(headers)
+    widths = widths or [3] * len(headers)
+
+    def rule(a: str, w: int) -> str:
+        dashes = "-" * max(3, w)
+        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
+             "|" + "|".join(rule(a, w) for a, w in zip(align, widths)) + "|"]
+    lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def tagged(pkg, number_id: str, text: str | None = None, digits: int | None = None) -> str:
+    """A published number with its evidence level visible: '37% [N]', '57% [N, unconfirmed]'."""
+    row = pkg.number(number_id)
+    prov = pkg.provenance(number_id)
+    if text is None:
+        d = digits if digits is not None else _digits(row["value"])
+        text = fmt.num(row["value"], d) + ("%" if row["unit"] == "percent" else "")
+    marks = [prov["tag"]] if prov["tag"] != "A" else []
+    if not prov["confirmed"]:
+        marks.append("unconfirmed")
+    return text + (f" [{', '.join(marks)}]" if marks else "")
+
+
+def _missing(x) -> bool:
+    import pandas as pd
+    return x is None or bool(pd.isna(x))
+
+
+def _digits(x: float) -> int:
+    text = repr(float(x))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def claims_table(R) -> str:
+    rows = [[f"{v.claim} ({v.section})", f"**{v.verdict}**", v.evidence] for v in verdicts(R)]
+    return md_table(["The article's claim (paraphrased; section)", "Verdict", "Evidence"], rows,
+                    widths=[38, 16, 46])
+
+
+def glance_table(R) -> str:
+    p, d = R.pkg, R.design
+    rows = [
+        ["Design", "randomized, double-blind, placebo-controlled crossover, counterbalanced order", "A"],
+        ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia, one centre", "A"],
+        ["Drug", f"naltrexone {tagged(p, 'y13.dose.ldn')} mg by mouth daily", "A"],
+        ["Phases", f"baseline {tagged(p, 'y13.weeks.baseline')} wk; LDN {tagged(p, 'y13.weeks.ldn')} wk; "
+                   f"placebo {tagged(p, 'y13.weeks.placebo')} wk; follow-up "
+                   f"{tagged(p, 'y13.conf.weeks.followup')} wk", "R, N"],
+        ["Primary outcome", "daily pain, 0-100 scale; end point = mean of the last "
+                            f"{tagged(p, 'y13.days.endpoint')} days of each condition, as % reduction "
+                            "from baseline", "R"],
+        ["Secondary outcomes", "satisfaction with life, positive mood, sleep quality, fatigue", "A"],
+        ["Analysed n", f"not stated in the abstract; {R.n} by the consistency check below", "computed"],
+    ]
+    return md_table(["Item", "What the trial did", "Source"], rows)
+
+
+def flow_table(R) -> str:
+    p, d = R.pkg, R.design
+    rows = [
+        ["Screened online", tagged(p, "y13.n.screened.all"), "registry"],
+        ["Enrolled (registry; includes withdrawals before assignment)", tagged(p, "y13.n.enrolled.all"), "registry"],
+        ["Randomized and started (abstract: participants)", tagged(p, "y13.n.participants.all"), "abstract"],
+        ["Started LDN first / placebo first",
+         f"{tagged(p, 'y13.n.started.ldn-first')} / {tagged(p, 'y13.n.started.placebo-first')}", "registry"],
+        ["Completed", f"{d.completed} ({tagged(p, 'y13.n.completed.ldn-first')} + "
+                      f"{tagged(p, 'y13.n.completed.placebo-first')})", "registry"],
+        ["In the registry's baseline table", tagged(p, "y13.n.baseline.all"), "registry"],
+        ["Completers in the 2012 presentation", tagged(p, "y13.conf.n.completed.all"), "news"],
+        ["Analysed (inferred from the responder percentages)", str(R.n), "computed here"],
+    ]
+    return md_table(["Stage", "Women", "Source"], rows, "lrl")
+
+
+def grim_table(R) -> str:
+    g = R.grim
+    rows = []
+    for n, (c1, c2) in g.scan:
+        def show(cs, pct):
+            return ", ".join(f"{k}/{n} = {fmt.num(100 * k / n, 1)}%" for k in cs) if cs else "none"
+        both = "**yes**" if c1 and c2 else "no"
+        rows.append([n, show(c1, g.pcts[0]), show(c2, g.pcts[1]), both])
+    return md_table(["n analysed", f"counts giving {fmt.pct(g.pcts[0])}",
+                     f"counts giving {fmt.pct(g.pcts[1])}", "fits both"], rows, "rllc")
+
+
+def responder_tests_table(R) -> str:
+    rs = R.responders
+    def mark(key):
+        return "yes" if rs.reproduces[key] else "no"
+    rows = [
+        ["Pearson chi-squared, no continuity correction", "independent groups", fmt.p_exact(rs.chi2.p), mark("chi2")],
+        ["Chi-squared with Yates continuity correction", "independent groups", fmt.p_exact(rs.chi2_cc.p), mark("chi2_cc")],
+        ["Fisher exact test (two-sided)", "independent groups", fmt.p_exact(rs.fisher.p), mark("fisher")],
+        ["McNemar exact (binomial)", "paired (same women)",
+         f"{fmt.p_exact(rs.paired['exact']['min'])} to {fmt.p_exact(rs.paired['exact']['max'])}", mark("mcnemar_exact")],
+        ["McNemar mid-p", "paired (same women)",
+         f"{fmt.p_exact(rs.paired['midp']['min'])} to {fmt.p_exact(rs.paired['midp']['max'])}", mark("mcnemar_midp")],
+    ]
+    return md_table(["Test", "Treats the data as", "P",
+                     f"Rounds to the reported {fmt.as_published(rs.reported_p)}?"],
+                    rows, "llrc")
+
+
+def splits_table(R) -> str:
+    rs = R.responders
+    rows = [[f"{s.a}", f"{s.b}", f"{s.c}", f"{s.d}", fmt.p_exact(s.exact), fmt.p_exact(s.midp),
+             fmt.ci(100 * s.ci.low, 100 * s.ci.high, 0)] for s in rs.splits]
+    return md_table(["Both", "LDN only", "Placebo only", "Neither", "McNemar exact P", "mid-p P",
+                     "Paired difference, 95% CI (points)"], rows, "rrrrrrl")
+
+
+def multiplicity_table(R) -> str:
+    s = R.secondary
+    rows = []
+    for name, pval in {**s.reported, "fatigue": None, "sleep": None}.items():
+        def adj(d):
+            p, keep = d[name]
+            return f"{fmt.p(p)}{' (kept)' if keep else ''}"
+        rows.append([name, fmt.p(pval) if pval is not None else "not given (\"not improved\")",
+                     adj(s.holm3) if name in s.holm3 else "-", adj(s.bh3) if name in s.bh3 else "-",
+                     adj(s.holm5), adj(s.bh5)])
+    return md_table(["Outcome", "Reported P", "Holm (3 reported)", "BH (3 reported)",
+                     f"Holm (all 5; missing = {fmt.p(s.missing_assumed)})",
+                     f"BH (all 5; missing = {fmt.p(s.missing_assumed)})"], rows, "lrrrrr")
+
+
+def checks_table(R) -> str:
+    rows = [[c.what, fmt.as_published(c.published), _num(c.recomputed),
+             "agrees" if c.agrees else "**differs**", c.rule]
+            for c in R.checks]
+    return md_table(["Check", "Published", "Recomputed", "Result", "Rule"], rows, "lrrll")
+
+
+def _num(x: float) -> str:
+    if float(x).is_integer():
+        return fmt.integer(x)
+    return fmt.p_exact(x, 4) if 0 < x < 1 else fmt.num(x, 2)
+
+
+def provenance_table(pkg) -> str:
+    rows = []
+    for nid, row in pkg.numbers.iterrows():
+        prov = pkg.provenance(nid)
+        value = fmt.as_published(row["value"])
+        if not _missing(row["relation"]) and row["relation"] != "eq":
+            value = {"lt": "<", "gt": ">", "le": "\u2264", "ge": "\u2265", "approx": "\u2248"}.get(
+                row["relation"], "") + value
+        if not _missing(row["low"]):
+            value += f" ({fmt.ci(row['low'], row['high'], _digits(row['low']))})"
+        unit = "" if _missing(row["unit"]) else " " + row["unit"]
+        rows.append([f"`{nid}`", value + unit, f"[@{prov['bib_key']}]", row["location"],
+                     prov["tag"], "yes" if prov["confirmed"] else "**no**"])
+    return md_table(["Number", "Value", "Source", "Where in the source", "Tag", "Confirmed"],
+                    rows, "llllcc", widths=[30, 22, 7, 27, 5, 9])
+
+
+def trials_table(R) -> str:
+    ev = R.evidence
+    studies = R.pkg.studies
+    names = {"younger2009": "pilot, not randomized", "younger2013": "P value, paired t, r",
+             "bested2023": "effect size r = Z/\u221aN, r", "final2024": "mean difference and CI",
+             "innova": "published Cohen's d"}
+    rows = []
+    for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
+        g = ev.trials[sid]
+        st = studies.loc[sid]
+        rows.append([st["label"], st["design"], fmt.est_ci(g.estimate, g.low, g.high, 2), names[sid]])
+    return md_table(["Trial", "Design", "Hedges' g (95% CI); negative favours LDN", "Converted from"],
+                    rows, "llrl")
+
+
+def disagreement_callout(R) -> str:
+    """A warning callout listing every published number our recomputation does not reproduce."""
+    bad = [c for c in R.checks if not c.agrees]
+    if not bad:
+        return ("::: {.callout-note}\n## All checks agree\nEvery published number we could "
+                "recompute agrees with our recomputation to the published digits.\n:::")
+    items = "\n".join(f"- {c.what}: published {fmt.as_published(c.published)}, "
+                      f"recomputed {_num(c.recomputed)}."
+                      for c in bad)
+    return ("::: {.callout-warning}\n## Published numbers our recomputation does not reproduce\n"
+            f"{items}\n:::")
+
+
+def forest_rows(R) -> list[dict]:
+    """Rows for ``figures.forest``: each trial on the common scale, weights from the main pooling."""
+    ev, studies = R.evidence, R.pkg.studies
+    pooled = ev.pooled["randomized"]
+    weights = dict(zip(pooled.labels, pooled.weights))
+    rows = []
+    for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
+        g, st = ev.trials[sid], studies.loc[sid]
+        label = st["label"] + ("" if st["randomized"] else " (not randomized)")
+        rows.append({"label": label, "year": None if _missing(st["year"]) else int(st["year"]), "design": st["design"],
+                     "estimate": g.estimate, "low": g.low, "high": g.high,
+                     "weight": weights.get(sid)})
+    return rows
+
+
+def forest_pooled(m) -> dict:
+    return {"label": f"Pooled, random effects (k = {m.k})", "estimate": m.estimate, "low": m.low,
+            "high": m.high, "pi_low": m.pi_low, "pi_high": m.pi_high}

@@ -1,0 +1,132 @@
+"""The real report, rendered by the offline renderer, as a reader meets it."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from scipy import stats as sps
+
+from analysis import fmt
+from render import qmd
+from render.pipeline import render
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.render
+
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    render([ROOT / "report.qmd"], root=ROOT, outdir=out, quiet=True)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    reader = PdfReader(out / "report.pdf")
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    return {"html": html, "pdf": reader, "text": re.sub(r"\s+", " ", text.replace("\u00a0", " "))}
+
+
+def _visible(html: str) -> str:
+    body = html.split("<main", 1)[1]
+    body = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", body.replace("&nbsp;", " ").replace("\u00a0", " "))
+
+
+def independent_numbers() -> dict[str, str]:
+    """Key numbers computed here from the published figures, not by analysis/."""
+    fisher = sps.fisher_exact([[9, 19], [3, 25]])[1]
+    chi2 = sps.chi2_contingency([[9, 19], [3, 25]], correction=False)[1]
+    est, p = 28.8 - 18.0, 0.016
+    z = -0.862 + math.sqrt(0.743 - 2.404 * math.log(p))
+    t = sps.t.isf(p / 2, 27)
+    tlow, thigh = est - sps.t.isf(0.025, 27) * est / t, est + sps.t.isf(0.025, 27) * est / t
+    return {
+        "responder counts": "9/28",
+        "Fisher P": fmt.p(fisher),
+        "chi-squared P": fmt.p_exact(chi2),
+        "Altman-Bland interval": fmt.ci(est - 1.96 * est / z, est + 1.96 * est / z),
+        "t-based interval": fmt.ci(tlow, thigh),
+        "reported pain P": "0.016",
+    }
+
+
+@pytest.mark.parametrize("name", list(independent_numbers()))
+def test_key_numbers_in_html_and_pdf(report, name):
+    needle = independent_numbers()[name]
+    assert needle in _visible(report["html"]), name
+    assert needle.replace("\u2212", "-") in report["text"].replace("\u2212", "-"), name
+
+
+def test_every_section_of_the_issue_is_there(report):
+    text = _visible(report["html"])
+    for heading in ["Summary", "The article and its claims", "The trial at a glance",
+                    "How many women were analysed?", "Responders", "Pain, the primary outcome",
+                    "Secondary outcomes and multiplicity", "Critical notes", "What happened next",
+                    "What the article gets right", "every published number and its provenance",
+                    "References"]:
+        assert heading in text, heading
+
+
+def test_no_unrendered_constructs(report):
+    html = report["html"]
+    assert "{python}" not in html
+    assert "?@" not in html and "@fig-" not in html and "@tbl-" not in html and "@sec-" not in html
+    assert not re.search(r"\[@\w", _visible(html))  # every citation resolved
+    assert "np.float64" not in html
+
+
+def test_html_images_have_alt_and_load_nothing_external(report):
+    html = report["html"]
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert len(imgs) >= 5
+    for img in imgs:
+        assert re.search(r'\balt="[^"]{20,}"', img), img[:120]
+        assert re.search(r'src="data:', img)
+    assert not re.search(r'<(img|script|iframe|source|link)\b[^>]+(src|href)="https?://', html)
+
+
+def test_every_in_page_link_has_a_target(report):
+    html = report["html"]
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets and not (targets - ids), sorted(targets - ids)[:10]
+
+
+def test_pdf_fonts_embedded_and_dois_linked(report):
+    reader = report["pdf"]
+    assert len(reader.pages) >= 8
+    uris = set()
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object().get("/A")
+            if a and "/URI" in a:
+                uris.add(str(a["/URI"]))
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descs = [font] + [d.get_object() for d in font.get("/DescendantFonts", [])]
+            desc = next(d["/FontDescriptor"].get_object() for d in descs if "/FontDescriptor" in d)
+            assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert "https://doi.org/10.1002/art.37734" in uris
+
+
+def test_no_number_is_typed_into_prose():
+    """Digits in the report's prose must come from inline code, not the keyboard.
+
+    Allowed: years that name a study ("Younger 2013"), the interval level "95%",
+    labels and citation keys."""
+    doc = qmd.parse(ROOT / "report.qmd")
+    offenders = []
+    for chunk in doc.chunks:
+        if not isinstance(chunk, qmd.Markdown):
+            continue
+        for i, line in enumerate(chunk.text.splitlines()):
+            t = re.sub(r"`\{python\}[^`]*`", "", line)
+            t = re.sub(r"@[\w-]+", "", t)
+            t = re.sub(r"\{#[\w-]+\}", "", t)
+            t = re.sub(r"\b(19|20)\d\d\b", "", t)
+            t = t.replace("95%", "")
+            if re.search(r"\d", t):
+                offenders.append(f"report.qmd:{chunk.line + i}: {line.strip()[:80]}")
+    assert not offenders, offenders
