@@ -19,15 +19,20 @@ $(STAMP): requirements.txt
 	  echo "== environment ready in $$(( $$(date +%s) - start )) s"
 
 # Real Quarto when it is on PATH (set OFFLINE=1 to force the offline renderer).
+# PAPER=us-letter renders the PDFs on US Letter instead of A4.
+RENDER_ARGS := $(if $(PAPER),-M papersize:$(PAPER))
+
 report: $(STAMP)
+	@echo "== checking data/"
+	@$(BIN)/python -m analysis check
 	@if command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
 	  echo "== renderer: Quarto $$(quarto --version) (python: $(BIN)/python)"; \
 	  start=$$(date +%s); \
-	  QUARTO_PYTHON=$(BIN)/python quarto render && \
+	  QUARTO_PYTHON=$(BIN)/python quarto render $(RENDER_ARGS) && \
 	  echo "== rendered in $$(( $$(date +%s) - start )) s"; \
 	else \
 	  echo "== renderer: offline (pandoc + Jupyter + typst); quarto is not on PATH"; \
-	  $(BIN)/python -m render; \
+	  $(BIN)/python -m render $(RENDER_ARGS); \
 	fi
 	@ls -l $(OUT)
 

@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="output folder (default: project output-dir)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
     ap.add_argument("--keep", action="store_true", help="keep intermediate files")
+    ap.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY:VALUE",
+                    help="override a metadata/format option, as quarto render -M (e.g. papersize:us-letter)")
     args = ap.parse_args(argv)
     debug = os.environ.get("DEBUG") not in (None, "", "0")
     root = Path.cwd()
@@ -25,10 +27,16 @@ def main(argv: list[str] | None = None) -> int:
         files = args.files or [root / f for f in project.get("render", [])] or sorted(root.glob("*.qmd"))
         for f in files:
             if not f.exists():
-                raise RenderError(str(f), None, "document", "file not found")
+                raise RenderError(f.name, None, "document", "file not found")
         out = args.out or root / project.get("output-dir", "_output")
+        overrides = {}
+        for item in args.metadata:
+            key, sep, value = item.partition(":")
+            if not sep or not key:
+                raise RenderError("command line", None, f"-M {item}", "expected KEY:VALUE")
+            overrides[key.strip()] = value.strip()
         render([f.resolve() for f in files], root=root, outdir=out.resolve(), quiet=args.quiet,
-               keep=args.keep or debug)
+               keep=args.keep or debug, overrides=overrides)
     except RenderError as exc:
         if debug:
             raise

@@ -199,13 +199,13 @@ def html_to_markdown(html: str) -> str:
 
 
 def render_document(path: Path, *, root: Path, stage: Path, project: dict, timer: Timer,
-                    epoch: str) -> list[Path]:
+                    epoch: str, overrides: dict | None = None) -> list[Path]:
     name = path.name
     t0 = time.perf_counter()
     doc = qmd.parse(path, display_name=name)
     formats = document_formats(project, doc)
-    opts = {f: format_options(project, doc, f) for f in formats}
-    meta = metadata(project, doc, root, epoch)
+    opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
+    meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
     timer.add(f"{path.stem}: parse", time.perf_counter() - t0)
 
     t0 = time.perf_counter()
@@ -275,7 +275,7 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) ->
 
 
 def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
-           keep: bool = False) -> dict:
+           keep: bool = False, overrides: dict | None = None) -> dict:
     """Render ``paths``; publish to ``outdir`` only if all succeed. Returns stage times."""
     timer = Timer(quiet=quiet)
     project = load_project(root)
@@ -288,7 +288,7 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
         for p in paths:
             timer.say(f"[{p.name}]")
             produced += render_document(p, root=root, stage=stage, project=project,
-                                        timer=timer, epoch=epoch)
+                                        timer=timer, epoch=epoch, overrides=overrides)
         outdir.mkdir(parents=True, exist_ok=True)
         for f in produced:  # each file appears whole or not at all
             part = outdir / f".{f.name}.part"

@@ -1,0 +1,43 @@
+"""python -m analysis check: validate data/ before anything renders.
+
+Exit 0 and one summary line when the data package is valid; otherwise every
+problem as a one-paragraph message (file, line, row, field, rule, fix) and
+exit 2. DEBUG=1 shows a traceback for unexpected failures.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv not in ([], ["check"]):
+        print("usage: python -m analysis [check]", file=sys.stderr)
+        return 64
+    t0 = time.perf_counter()
+    from .data import load, validate
+    errors = validate()
+    if errors:
+        print(f"data check failed: {len(errors)} problem(s) in data/; nothing was rendered.\n",
+              file=sys.stderr)
+        for e in errors:
+            print(f"- {e}\n", file=sys.stderr)
+        return 2
+    pkg = load()
+    print(f"  data check: {len(pkg.numbers)} numbers, {len(pkg.studies)} studies, "
+          f"{len(pkg.sources)} sources, {len(pkg.claims)} claims valid "
+          f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as exc:  # an unexpected failure: short message unless DEBUG
+        if os.environ.get("DEBUG") not in (None, "", "0"):
+            raise
+        print(f"data check failed unexpectedly: {type(exc).__name__}: {exc}\n"
+              "Run with DEBUG=1 for the traceback.", file=sys.stderr)
+        sys.exit(2)
