@@ -1,0 +1,198 @@
+"""One house style for every figure: the Okabe–Ito colour-blind-safe palette
+(Okabe & Ito 2008, "Color Universal Design"), hatches and markers that keep
+series apart in black-and-white print, font sizes, page widths, and the
+matplotlib settings that make an SVG byte-for-byte reproducible.
+
+Figures apply the style locally (``with matplotlib.rc_context(rc(width)):``),
+so importing this module or drawing a figure never changes global state.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+# --- Okabe–Ito palette (sRGB hex, as published) ------------------------------
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+OKABE_ITO = (BLACK, ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION,
+             REDDISH_PURPLE)
+
+# --- what each colour means in this project ---------------------------------
+LDN = BLUE
+PLACEBO = ORANGE
+BASELINE = SKY_BLUE
+FOLLOWUP = BLUISH_GREEN
+HIGHLIGHT = VERMILLION        # the number under scrutiny (e.g. the reported P)
+CROSSOVER = REDDISH_PURPLE    # trial design in forest plots
+PARALLEL = BLUISH_GREEN
+POOLED = BLACK
+INK = "#1A1A1A"               # text and axes: near-black
+NEUTRAL = "#6E6E6E"           # reference lines, intervals (a grey of black)
+LIGHT = "#EFEFEF"             # quiet backgrounds (e.g. the P < alpha region)
+
+# --- black-and-white redundancy: hatch, marker, line style per series --------
+HATCH = {"ldn": "", "placebo": "///", "baseline": "..", "followup": "\\\\",
+         "washout": "x", "unknown": "x", "other": ""}
+MARKER = {"ldn": "o", "placebo": "s", "crossover": "o", "parallel": "s",
+          "other": "D"}
+LINESTYLE = {"ldn": "-", "placebo": "--", "other": ":"}
+COLOR = {"ldn": LDN, "placebo": PLACEBO, "baseline": BASELINE,
+         "followup": FOLLOWUP, "washout": "#FFFFFF", "unknown": "#FFFFFF",
+         "crossover": CROSSOVER, "parallel": PARALLEL, "other": "#BBBBBB"}
+
+# --- page geometry and type ----------------------------------------------------
+WIDTH = 6.3          # inches: an A4 text column (210 mm minus 2 x 25 mm margins)
+SMALL_WIDTH = 3.3    # inches: half a column, for the two-page handout
+FONT_SIZE = 9        # points, body text in figures at the full width
+SMALL_FONT_SIZE = 8  # points, the floor: no figure text is smaller than this
+MIN_FONT_SIZE = SMALL_FONT_SIZE
+FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib: same glyphs everywhere
+
+# Settings read when a file is written; svg_bytes applies them itself.
+SAVE_RC: dict[str, Any] = {
+    "svg.hashsalt": "ldn-reanalysis",  # stable clip-path/glyph ids
+    "svg.fonttype": "path",            # glyphs as paths: the SVG needs no fonts
+    "svg.id": None,
+    "pdf.fonttype": 42,
+}
+
+
+def font_sizes(width: float | None = None) -> tuple[float, float]:
+    """(body, small) font sizes in points for a figure ``width`` inches wide."""
+    w = WIDTH if width is None else float(width)
+    body = FONT_SIZE if w >= 4.5 else SMALL_FONT_SIZE
+    return body, SMALL_FONT_SIZE
+
+
+def rc(width: float | None = None) -> dict[str, Any]:
+    """matplotlib rc settings for a figure ``width`` inches wide (use with
+    ``matplotlib.rc_context``)."""
+    body, small = font_sizes(width)
+    return {
+        **SAVE_RC,
+        "font.family": "sans-serif",
+        "font.sans-serif": [FONT_FAMILY],
+        "font.size": body,
+        "axes.titlesize": body,
+        "axes.labelsize": body,
+        "xtick.labelsize": small,
+        "ytick.labelsize": small,
+        "legend.fontsize": small,
+        "legend.title_fontsize": small,
+        "figure.titlesize": body,
+        "axes.edgecolor": INK,
+        "axes.labelcolor": INK,
+        "text.color": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "axes.linewidth": 0.8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": False,
+        "axes.unicode_minus": True,
+        "xtick.direction": "out",
+        "ytick.direction": "out",
+        "xtick.major.size": 3.0,
+        "ytick.major.size": 3.0,
+        "xtick.minor.visible": False,
+        "ytick.minor.visible": False,
+        "legend.frameon": False,
+        "lines.linewidth": 1.4,
+        "lines.solid_capstyle": "butt",
+        "hatch.linewidth": 0.6,
+        "hatch.color": INK,
+        "patch.linewidth": 0.6,
+        "figure.dpi": 100,
+        "savefig.dpi": 200,
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "image.cmap": "cividis",
+    }
+
+
+RC: dict[str, Any] = rc(WIDTH)
+SMALL_RC: dict[str, Any] = rc(SMALL_WIDTH)
+
+
+def kind(name: str) -> str:
+    """Classify a series or phase name: 'ldn', 'placebo', 'baseline',
+    'followup', 'washout', 'unknown', 'crossover', 'parallel' or 'other'."""
+    s = name.lower().replace("-", "").replace(" ", "")
+    for key, words in (("placebo", ("placebo",)),
+                       ("ldn", ("ldn", "naltrexone")),
+                       ("baseline", ("baseline",)),
+                       ("followup", ("followup",)),
+                       ("washout", ("washout",)),
+                       ("unknown", ("unknown",)),
+                       ("crossover", ("crossover",)),
+                       ("parallel", ("parallel",))):
+        if any(w in s for w in words):
+            return key
+    return "other"
+
+
+def series_style(name: str) -> dict[str, Any]:
+    """Colour, hatch, marker and line style for a named series."""
+    k = kind(name)
+    return {"color": COLOR.get(k, COLOR["other"]), "hatch": HATCH.get(k, ""),
+            "marker": MARKER.get(k, MARKER["other"]),
+            "linestyle": LINESTYLE.get(k, LINESTYLE["other"])}
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a colour."""
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in to_rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_color_on(face: str) -> str:
+    """Black or white, whichever contrasts more with ``face`` (WCAG 2)."""
+    lum = _luminance(face)
+    on_white = 1.05 / (lum + 0.05)
+    on_ink = (lum + 0.05) / (_luminance(INK) + 0.05)
+    return "#FFFFFF" if on_white > on_ink else INK
+
+
+def svg_bytes(fig: Figure, *, rc_overrides: Mapping[str, Any] | None = None) -> bytes:
+    """The figure as SVG with fixed ids, glyphs as paths and no date, so two
+    renders of the same figure give identical bytes."""
+    buf = io.BytesIO()
+    _reset_layout(fig)
+    with matplotlib.rc_context({**SAVE_RC, **(rc_overrides or {})}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _reset_layout(fig: Figure) -> None:
+    """Put every subplot back at its grid position. Constrained layout re-fits
+    on each save starting from the current positions, which earlier saves (a
+    PNG, a notebook display) move in the last digits; starting each SVG from
+    the same place makes its coordinates, and so its bytes, repeatable."""
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        if spec is not None:
+            in_layout = ax.get_in_layout()
+            ax.set_position(spec.get_position(fig))
+            ax.set_in_layout(in_layout)  # set_position takes it out of the layout
+
+
+def png_bytes(fig: Figure, *, dpi: float = 200) -> bytes:
+    """The figure as PNG without the software/date text chunks."""
+    buf = io.BytesIO()
+    _reset_layout(fig)
+    with matplotlib.rc_context(SAVE_RC):
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
