@@ -31,12 +31,14 @@ FILTER = HERE / "quarto-subset.lua"
 
 # Format options the offline renderer understands, per format. Options that
 # only say what it always does anyway are accepted and have no further effect.
-HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "echo",
+# Execution options (echo, warning) may sit directly under a format, as in
+# Quarto's format references ("Execution" section).
+HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "echo", "warning",
                 "embed-resources", "html-math-method", "fig-format", "number-sections",
-                "output-file", "link-citations", "execute", "lang"}
+                "link-citations", "lang"}
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
-                 "page-numbering", "fig-format", "citeproc", "output-file", "execute",
-                 "number-sections", "keep-typ", "toc", "link-citations", "columns", "lang"}
+                 "page-numbering", "fig-format", "citeproc", "echo", "warning",
+                 "number-sections", "keep-typ", "toc", "link-citations", "lang"}
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter"}
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
@@ -105,9 +107,7 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
             if k not in allowed:
                 raise RenderError(doc.path.name if layer is doc.meta else "_quarto.yml", None,
                                   f"{fmt} option '{k}'", "not understood by the offline renderer")
-            if k == "execute":
-                opts.update(v or {})
-            elif k in ALWAYS and v != ALWAYS[k]:
+            if k in ALWAYS and v != ALWAYS[k]:
                 raise RenderError("_quarto.yml", None, f"{fmt} option {k}: {v}",
                                   f"the offline renderer always uses {ALWAYS[k]}")
             else:
