@@ -157,11 +157,10 @@ local function callout(div)
     pandoc.Div({ pandoc.Plain(title) }, { class = "callout-title-container" }),
   }, { class = "callout-header" })
   local inner = pandoc.Div(body, { class = "callout-body-container callout-body" })
-  return pandoc.Div({ header, inner }, {
-    class = "callout callout-style-default callout-" .. kind .. " callout-titled",
-    role = "note",
-    ["aria-label"] = pandoc.utils.stringify(title),
-  })
+  -- attributes as an ordered list: a Lua table's key order would vary between runs
+  return pandoc.Div({ header, inner }, pandoc.Attr("",
+    { "callout", "callout-style-default", "callout-" .. kind, "callout-titled" },
+    { { "role", "note" }, { "aria-label", pandoc.utils.stringify(title) } }))
 end
 
 function Pandoc(doc)
