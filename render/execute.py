@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 from .errors import RenderError
@@ -78,6 +79,19 @@ def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
 
 
 INLINE = -1
+_RUNNING: set = set()  # kernel managers of kernels currently running
+_LOCK = threading.Lock()
+
+
+def shutdown_all() -> None:
+    """Stop every kernel this process started and has not yet stopped."""
+    with _LOCK:
+        managers = list(_RUNNING)
+    for km in managers:
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # already gone
+            pass
 
 
 def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
@@ -95,6 +109,8 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
     # IPC transport: local Unix sockets, no TCP port, no warning about encryption.
     km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
     client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
+    with _LOCK:
+        _RUNNING.add(km)
     try:
         quiet = {} if os.environ.get("DEBUG") not in (None, "", "0") else {"stderr": subprocess.DEVNULL}
         with client.setup_kernel(cwd=str(cwd), **quiet):
@@ -110,6 +126,8 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
                 if k is not None:
                     outputs[k] = [dict(o) for o in cell.outputs]
     finally:
+        with _LOCK:
+            _RUNNING.discard(km)
         shutil.rmtree(sockets, ignore_errors=True)
 
 
@@ -147,7 +165,6 @@ def source_date_epoch(cwd: Path) -> str:
     """SOURCE_DATE_EPOCH: the environment's, else the last commit's time, else 0."""
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return os.environ["SOURCE_DATE_EPOCH"]
-    import subprocess
     try:
         out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=cwd,
                              capture_output=True, text=True, timeout=10)

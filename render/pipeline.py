@@ -8,6 +8,7 @@ format has succeeded, so a failed render leaves the previous outputs intact.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import shutil
 import subprocess
@@ -198,69 +199,120 @@ def html_to_markdown(html: str) -> str:
     return proc.stdout
 
 
-def render_document(path: Path, *, root: Path, stage: Path, project: dict, timer: Timer,
-                    epoch: str, overrides: dict | None = None) -> list[Path]:
-    name = path.name
-    t0 = time.perf_counter()
-    doc = qmd.parse(path, display_name=name)
+@dataclass
+class Job:
+    """One document on its way through the stages."""
+
+    path: Path
+    doc: qmd.Document
+    formats: list[str]
+    opts: dict
+    meta: dict
+    results: list | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dict | None) -> Job:
+    doc = qmd.parse(path, display_name=path.name)
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
-    timer.add(f"{path.stem}: parse", time.perf_counter() - t0)
+    return Job(path, doc, formats, opts, meta)
 
+
+def run_code(job: Job, *, root: Path, timer: Timer, use_cache: bool) -> None:
+    """Execute a document's code once (or take it from the cache)."""
+    from . import cache
+    from .execute import SETUP
+
+    stem = job.path.stem
+    if not job.doc.has_code:
+        job.results = [None] * len(job.doc.chunks)
+        timer.say(f"  {stem}: no code, no kernel started")
+        return
     t0 = time.perf_counter()
-    if doc.has_code:
-        results = execute(doc, cwd=root, name=name)
-        timer.add(f"{path.stem}: execute", time.perf_counter() - t0)
-    else:
-        results = [None] * len(doc.chunks)
-        timer.say(f"  {path.stem}: no code, no kernel started")
+    k = None
+    if use_cache:
+        k, _ = cache.key(job.doc, root, SETUP)
+        packed = cache.load(root, job.doc, k, say=timer.say)
+        if packed is not None:
+            job.results = cache.unpack(job.doc, packed)
+            timer.add(f"{stem}: execute (cached)", time.perf_counter() - t0)
+            return
+    job.results = execute(job.doc, cwd=root, name=job.name)
+    if use_cache:
+        cache.store(root, job.doc, k, cache.pack(job.doc, job.results))
+    timer.add(f"{stem}: execute", time.perf_counter() - t0)
 
-    work = stage / path.stem
+
+def _tool_versions() -> bytes:
+    import typst
+    return f"pandoc {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
+
+
+def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, epoch: str,
+                 use_cache: bool = True) -> Path:
+    """Assemble, convert with pandoc and (for PDF) compile with typst; reuse the
+    previous output when every input to pandoc and typst is byte-identical."""
+    from . import cache
+    t = time.perf_counter()
+    stem, o, meta = job.path.stem, job.opts[fmt], job.meta
+    work = stage / stem / fmt
     work.mkdir(parents=True, exist_ok=True)
     meta_file = work / "meta.yaml"
     meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
-
-    def one(fmt: str) -> Path:
-        t = time.perf_counter()
-        o = opts[fmt]
-        md = _assemble.assemble(doc, results, fmt=fmt, options=o, figdir=work, name=name,
-                                html_to_markdown=html_to_markdown)
-        src = work / f"{path.stem}.{fmt}.md"
-        src.write_text(md, encoding="utf-8")
-        common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
-                  "--lua-filter", str(FILTER), "--citeproc", "--resource-path", f"{work}{os.pathsep}{root}",
-                  "--standalone"]
-        if o.get("number-sections", meta.get("number-sections", False)):
-            common.append("--number-sections")
-        if fmt == "html":
-            out = stage / f"{path.stem}.html"
-            args = common + ["-t", "html5", "--template", str(TEMPLATES / "page.html"),
-                             "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
-                             "-o", str(out)]
-            if o.get("toc"):
-                args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
-                args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
-            run_pandoc(args, name=name, cwd=work)
-            timer.add(f"{path.stem}: html", time.perf_counter() - t)
+    md = _assemble.assemble(job.doc, job.results, fmt=fmt, options=o, figdir=work, name=job.name,
+                            html_to_markdown=html_to_markdown)
+    src = work / f"{stem}.md"
+    src.write_text(md, encoding="utf-8")
+    out = stage / f"{stem}.{'html' if fmt == 'html' else 'pdf'}"
+    if use_cache:
+        inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
+                  fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
+        inputs += [p.read_bytes() for p in sorted(TEMPLATES.iterdir()) if p.is_file()]
+        inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
+        for key in ("bibliography", "csl"):
+            for f in ([meta[key]] if isinstance(meta.get(key), str) else meta.get(key) or []):
+                inputs.append(Path(f).read_bytes())
+        okey = cache.output_key(inputs)
+        cached = cache.load_output(root, out.name, okey)
+        if cached is not None:
+            out.write_bytes(cached)
+            timer.add(f"{stem}: {fmt} (unchanged, reused)", time.perf_counter() - t)
             return out
-        typ = work / f"{path.stem}.typ"
-        args = common + ["-t", "typst", "--template", str(TEMPLATES / "page.typ"), "-o", str(typ)]
-        for k in ("papersize", "fontsize", "mainfont", "section-numbering", "page-numbering"):
-            if k in o:
-                args += ["--metadata", f"{k}={o[k]}"]
-        for side, size in (o.get("margin") or {}).items():
-            args += ["--metadata", f"margin-{side}={size}"]
-        run_pandoc(args, name=name, cwd=work)
-        t_pandoc = time.perf_counter() - t
-        t = time.perf_counter()
-        out = stage / f"{path.stem}.pdf"
-        compile_typst(typ, out, root=stage, name=name, epoch=epoch)
-        timer.add(f"{path.stem}: pdf (pandoc+typst)", t_pandoc + time.perf_counter() - t)
+    common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
+              "--lua-filter", str(FILTER), "--citeproc", "--resource-path", f"{work}{os.pathsep}{root}",
+              "--standalone"]
+    if o.get("number-sections", meta.get("number-sections", False)):
+        common.append("--number-sections")
+    if fmt == "html":
+        args = common + ["-t", "html5", "--template", str(TEMPLATES / "page.html"),
+                         "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
+                         "-o", str(out)]
+        if o.get("toc"):
+            args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
+            args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
+        run_pandoc(args, name=job.name, cwd=work)
+        if use_cache:
+            cache.store_output(root, out.name, okey, out.read_bytes())
+        timer.add(f"{stem}: html", time.perf_counter() - t)
         return out
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(one, formats))
+    typ = work / f"{stem}.typ"
+    args = common + ["-t", "typst", "--template", str(TEMPLATES / "page.typ"), "-o", str(typ)]
+    for k in ("papersize", "fontsize", "mainfont", "section-numbering", "page-numbering"):
+        if k in o:
+            args += ["--metadata", f"{k}={o[k]}"]
+    for side, size in (o.get("margin") or {}).items():
+        args += ["--metadata", f"margin-{side}={size}"]
+    run_pandoc(args, name=job.name, cwd=work)
+    compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
+    if use_cache:
+        cache.store_output(root, out.name, okey, out.read_bytes())
+    timer.add(f"{stem}: pdf (pandoc+typst)", time.perf_counter() - t)
+    return out
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
@@ -275,20 +327,31 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) ->
 
 
 def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
-           keep: bool = False, overrides: dict | None = None) -> dict:
-    """Render ``paths``; publish to ``outdir`` only if all succeed. Returns stage times."""
+           keep: bool = False, overrides: dict | None = None, use_cache: bool = True) -> dict:
+    """Render ``paths``; publish to ``outdir`` only if all succeed. Returns stage times.
+
+    Every document is parsed first (syntax errors stop the render before any
+    kernel starts), then all documents execute at once, one kernel each, then
+    every (document, format) pair is written in parallel."""
+    from .execute import shutdown_all
+
     timer = Timer(quiet=quiet)
     project = load_project(root)
     epoch = source_date_epoch(root)
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # kernels inherit it (matplotlib SVG dates)
     t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides) for p in paths]
+    timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
+    pool = ThreadPoolExecutor(max_workers=max(2, len(jobs)))
     try:
-        produced: list[Path] = []
-        for p in paths:
-            timer.say(f"[{p.name}]")
-            produced += render_document(p, root=root, stage=stage, project=project,
-                                        timer=timer, epoch=epoch, overrides=overrides)
+        for f in [pool.submit(run_code, j, root=root, timer=timer, use_cache=use_cache) for j in jobs]:
+            f.result()
+        futures = [pool.submit(write_format, j, fmt, root=root, stage=stage, timer=timer, epoch=epoch,
+                               use_cache=use_cache)
+                   for j in jobs for fmt in j.formats]
+        produced = [f.result() for f in futures]
         outdir.mkdir(parents=True, exist_ok=True)
         for f in produced:  # each file appears whole or not at all
             part = outdir / f".{f.name}.part"
@@ -296,7 +359,11 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
             os.replace(part, outdir / f.name)
         timer.add("total", time.perf_counter() - t_all)
         return timer.stages
+    except BaseException:
+        shutdown_all()  # a failure or Ctrl-C: stop every kernel still running
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         if keep:
             timer.say(f"  kept intermediate files in {stage}")
         else:

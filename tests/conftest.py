@@ -24,5 +24,5 @@ def fixture_render(tmp_path_factory):
 
     root = make_project(tmp_path_factory.mktemp("everything"))
     out = root / "_output"
-    render([root / "everything.qmd"], root=root, outdir=out, quiet=True)
+    render([root / "everything.qmd"], root=root, outdir=out, quiet=True, use_cache=False)
     return out

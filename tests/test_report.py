@@ -20,7 +20,7 @@ pytestmark = pytest.mark.render
 @pytest.fixture(scope="session")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    render([ROOT / "report.qmd"], root=ROOT, outdir=out, quiet=True)
+    render([ROOT / "report.qmd"], root=ROOT, outdir=out, quiet=True, use_cache=False)
     html = (out / "report.html").read_text(encoding="utf-8")
     reader = PdfReader(out / "report.pdf")
     text = "\n".join(p.extract_text() for p in reader.pages)
