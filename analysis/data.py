@@ -31,6 +31,9 @@ _YEAR_RE = re.compile(r"^-?\d{4}$")
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 # Which source kinds carry which provenance tag (facts.md: A abstract, R registry, N news).
+# Every resource the package must hold (rob2: the RoB 2 judgments, appraisal kept as data).
+REQUIRED_RESOURCES = ("studies", "sources", "numbers", "claims", "rob2")
+
 _TAG_FOR_KIND = {"abstract": "A", "review-abstract": "A", "protocol": "A", "registry": "R", "news": "N"}
 
 
@@ -62,6 +65,7 @@ class Package:
     sources: pd.DataFrame
     numbers: pd.DataFrame
     claims: pd.DataFrame
+    rob2: pd.DataFrame = field(default_factory=pd.DataFrame)  # risk-of-bias judgments (our appraisal)
     _files: dict[str, str] = field(default_factory=dict, repr=False)
 
     def number(self, number_id: str) -> pd.Series:
@@ -105,7 +109,7 @@ def load(root: Path | str | None = None) -> Package:
         raise first
     frames = {name: _frame(tables[name], res) for name, res in _resources(descriptor).items()}
     return Package(root=root, descriptor=descriptor, studies=frames["studies"], sources=frames["sources"],
-                   numbers=frames["numbers"], claims=frames["claims"], _files=files)
+                   numbers=frames["numbers"], claims=frames["claims"], rob2=frames["rob2"], _files=files)
 
 
 def validate(root: Path | str | None = None) -> list[DataError]:
@@ -148,7 +152,7 @@ def _check(root: Path):
         return [DataError(f"the package descriptor cannot be read ({exc}). Fix the JSON so that every "
                           "resource has a name, a path and a schema with fields.",
                           file=dname, rule="descriptor")], {}, {}, {}
-    missing = [n for n in ("studies", "sources", "numbers", "claims") if n not in resources]
+    missing = [n for n in REQUIRED_RESOURCES if n not in resources]
     if missing:
         return [DataError(f"the descriptor lacks the resource(s) {', '.join(missing)}. Add them to "
                           "'resources'.", file=dname, rule="descriptor")], {}, descriptor, {}
@@ -413,6 +417,19 @@ def _domain(tables: dict[str, _Table], resources: dict[str, dict], files: dict[s
         if err:
             msg, fld, rule = err
             errors.append(DataError(msg, field=fld, rule=rule, **ctx))
+
+    # RoB 2: each domain of the tool judged exactly once (uniqueness and the allowed
+    # names and judgments are schema constraints; completeness is checked here).
+    t = tables["rob2"]
+    if t.ok:
+        spec = next(f for f in resources["rob2"]["schema"]["fields"] if f["name"] == "domain")
+        have = {r["domain"] for r in t.rows}
+        absent = [d for d in spec["constraints"]["enum"] if d not in have]
+        if absent:
+            errors.append(DataError(
+                f"domain '{absent[0]}' has no judgment; RoB 2 for crossover trials judges every domain. "
+                "Add a row with its judgment (low, some concerns or high) and a one-line reason.",
+                file=files["rob2"], field="domain", rule="rob2-domains"))
     return errors
 
 

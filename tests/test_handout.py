@@ -1,0 +1,263 @@
+"""The two-page journal-club handout, rendered by the offline renderer on A4 and
+US Letter, as a reader meets it on paper: page count, key numbers, type size,
+the risk-of-bias table, and the data behind it."""
+from __future__ import annotations
+
+import csv
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from scipy import stats as sps
+from statsmodels.stats.multitest import multipletests
+
+from analysis import appraisal, fmt
+from analysis import data as D
+from render import qmd
+from render.pipeline import render
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.render
+
+PAPERS = {"a4": (595.3, 841.9), "us-letter": (612.0, 792.0)}  # points
+MIN_PT = 8.0
+
+
+@pytest.fixture(scope="module", params=list(PAPERS))
+def handout(request, tmp_path_factory):
+    paper = request.param
+    out = tmp_path_factory.mktemp(f"handout-{paper}")
+    render([ROOT / "handout.qmd"], root=ROOT, outdir=out, quiet=True,
+           overrides={"papersize": paper})
+    assert not (out / "handout.html").exists()  # the handout is typst only
+    reader = PdfReader(out / "handout.pdf")
+    pages = [p.extract_text() for p in reader.pages]
+    text = re.sub(r"\s+", " ", "\n".join(pages).replace("\u00a0", " "))
+    return {"paper": paper, "reader": reader, "pages": pages, "text": text}
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("\u2212", "-"))
+
+
+def font_sizes(reader: PdfReader) -> list[tuple[float, str]]:
+    """Effective size in points of every text run: font size x text matrix x CTM scale."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+            runs.append((font_size * scale, text.strip()))
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def independent_numbers() -> dict[str, str]:
+    """Key numbers computed here from the published figures (abstract: 32% vs 11%,
+    P = 0.016 for 28.8% vs 18.0%; 28 analysed by GRIM), not by analysis/."""
+    n, x1, x2 = 28, 9, 3
+    fisher = sps.fisher_exact([[x1, n - x1], [x2, n - x2]])[1]
+    chi2 = sps.chi2_contingency([[x1, n - x1], [x2, n - x2]], correction=False)[1]
+    # McNemar exact over every paired split: a women responded on both conditions.
+    mcn = [sps.binomtest(x1 - a, (x1 - a) + (x2 - a), 0.5).pvalue for a in range(0, x2 + 1)]
+    est, p = 28.8 - 18.0, 0.016
+    se = est / sps.t.isf(p / 2, n - 1)
+    crit = sps.t.isf(0.025, n - 1)
+    holm = multipletests([0.016, 0.045, 0.039], method="holm")[1]
+    return {
+        "responder counts": f"{x1}/{n} vs {x2}/{n}",
+        "reported responder P": "0.05",
+        "Fisher P": fmt.p(fisher),
+        "chi-squared P": fmt.p(chi2),
+        "McNemar range": f"{fmt.p(min(mcn))} to {fmt.p(max(mcn))}",
+        "recovered pain interval": fmt.ci(est - crit * se, est + crit * se),
+        "NNT point estimate": f"NNTB {math.ceil(1 / (x1 / n - x2 / n))}",
+        "Holm satisfaction/mood": f"{fmt.p(holm[1])} / {fmt.p(holm[2])}",
+        "Holm pain": fmt.p(holm[0]),
+    }
+
+
+# --------------------------------------------------------------------------- pages and type
+
+def test_exactly_two_pages_of_the_right_paper(handout):
+    reader = handout["reader"]
+    assert len(reader.pages) == 2, f"{handout['paper']}: {len(reader.pages)} pages"
+    w, h = PAPERS[handout["paper"]]
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx((w, h), abs=1.5)
+
+
+@pytest.mark.parametrize("name", list(independent_numbers()))
+def test_key_numbers_are_printed(handout, name):
+    needle = independent_numbers()[name]
+    assert _norm(needle) in _norm(handout["text"]), (handout["paper"], name, needle)
+
+
+def test_no_text_smaller_than_8pt(handout):
+    runs = font_sizes(handout["reader"])
+    assert len(runs) > 100
+    small = [(round(s, 2), t[:30]) for s, t in runs if s < MIN_PT - 0.01]
+    assert not small, small[:10]
+
+
+def test_the_size_check_can_fail(tmp_path):
+    """The same check on a typst-compiled PDF with 6 pt text finds it."""
+    import typst
+    src = tmp_path / "small.typ"
+    src.write_text("#set page(width: 10cm, height: 4cm)\n#set text(size: 6pt)\nFine print.\n"
+                   "#text(size: 9pt)[Body text.]\n", encoding="utf-8")
+    typst.compile(str(src), output=str(tmp_path / "small.pdf"))
+    runs = font_sizes(PdfReader(tmp_path / "small.pdf"))
+    sizes = {t: round(s, 2) for s, t in runs}
+    assert sizes == {"Fine print.": 6.0, "Body text.": 9.0}
+    assert any(s < MIN_PT for s, _ in runs)
+
+
+def test_mark_where_published_and_recomputed_disagree(handout):
+    text = handout["text"]
+    assert text.count("\u2260") >= 3  # Fisher, McNemar, adjusted secondary outcomes
+    assert "agrees" in text and "new" in text
+
+
+def test_nothing_left_unrendered(handout):
+    text = handout["text"]
+    assert "{python}" not in text and "np.float64" not in text
+    assert "_output/report.html" in text  # where the full report lives
+
+
+def test_footer_names_commit_and_date(handout):
+    m = re.search(r"Rendered from commit (\S+)( with uncommitted changes)? on (\d{1,2} \w+ \d{4})",
+                  handout["text"])
+    assert m, "footer missing"
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head = "unknown"
+    assert m.group(1) == head
+
+
+# --------------------------------------------------------------------------- risk of bias
+
+def test_rob_table_shows_six_domains_with_allowed_judgments(handout):
+    text = handout["text"]
+    judged = "|".join(re.escape(j) for j in sorted(appraisal.JUDGMENTS, key=len, reverse=True))
+    positions = []
+    for domain in appraisal.DOMAINS:
+        m = re.search(re.escape(domain) + r"\s+(" + judged + r")\b", text, flags=re.I)
+        assert m, f"{handout['paper']}: domain '{domain}' without an allowed judgment"
+        positions.append(m.start())
+    assert positions == sorted(positions)  # in the tool's order
+    assert re.search(r"Overall\s+(" + judged + r")\b", text, flags=re.I)
+
+
+def test_overall_is_the_least_favourable_domain():
+    J = appraisal.Judgment
+    assert appraisal.overall([J("a", "low", ""), J("b", "low", "")]) == "low"
+    assert appraisal.overall([J("a", "low", ""), J("b", "some concerns", "")]) == "some concerns"
+    assert appraisal.overall([J("a", "some concerns", ""), J("b", "high", ""),
+                              J("c", "low", "")]) == "high"
+
+
+def test_rob2_data_reasons_hold_no_typed_numbers():
+    pkg = D.load()
+    assert list(pkg.rob2.index) == list(appraisal.DOMAINS)
+    for domain, reason in pkg.rob2["reason"].items():
+        assert reason.strip() and not re.search(r"\d", reason), domain
+        assert len(reason) <= 80, f"{domain}: reason longer than one table line"
+
+
+@pytest.fixture
+def data_root(tmp_path) -> Path:
+    dst = tmp_path / "data"
+    shutil.copytree(D.DEFAULT_ROOT, dst)
+    return dst
+
+
+def _edit_rob2(root: Path, fn) -> None:
+    path = root / "rob2.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    rows = fn(rows)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_bad_rob2_judgment_is_rejected(data_root):
+    def bad(rows):
+        rows[2][1] = "moderate"  # row 2: period and carryover effects
+        return rows
+    _edit_rob2(data_root, bad)
+    with pytest.raises(D.DataError) as info:
+        D.load(data_root)
+    err = info.value
+    assert (err.file, err.field, err.rule, err.row, err.line) == ("data/rob2.csv", "judgment", "enum", 2, 3)
+    msg = str(err)
+    assert "'moderate' is not an allowed value" in msg
+    assert "'low', 'some concerns', 'high'" in msg
+
+
+def test_missing_rob2_domain_is_rejected(data_root):
+    _edit_rob2(data_root, lambda rows: [r for r in rows if r[0] != "missing outcome data"])
+    with pytest.raises(D.DataError) as info:
+        D.load(data_root)
+    assert (info.value.file, info.value.rule) == ("data/rob2.csv", "rob2-domains")
+    assert "missing outcome data" in str(info.value)
+
+
+def test_unknown_rob2_domain_is_rejected(data_root):
+    def bad(rows):
+        rows[1][0] = "allocation"
+        return rows
+    _edit_rob2(data_root, bad)
+    errs = D.validate(data_root)
+    assert [(e.file, e.field, e.rule) for e in errs][:1] == [("data/rob2.csv", "domain", "enum")]
+
+
+# --------------------------------------------------------------------------- questions and prose
+
+def test_each_discussion_question_is_tied_to_a_number_on_the_page(handout):
+    from analysis.results import compute
+    qs = appraisal.discussion_questions(compute(D.load()))
+    assert 5 <= len(qs) <= 6
+    text = _norm(handout["text"])
+    before, _, after = text.partition("For discussion")
+    assert after, "no discussion section"
+    for q in qs:
+        assert any(ch.isdigit() for ch in q.number), q
+        assert _norm(q.number) in _norm(q.text)
+        assert _norm(q.number) in before, f"question's number {q.number!r} is not elsewhere on the page"
+
+
+def test_no_number_is_typed_into_prose():
+    """Digits in the handout's prose come from inline code, not the keyboard
+    (years naming a study and the tool name "RoB 2" are allowed), as in tests/test_report.py."""
+    doc = qmd.parse(ROOT / "handout.qmd")
+    offenders = []
+    for chunk in doc.chunks:
+        if not isinstance(chunk, qmd.Markdown):
+            continue
+        for i, line in enumerate(chunk.text.splitlines()):
+            t = re.sub(r"`\{python\}[^`]*`", "", line)
+            t = re.sub(r"@[\w-]+", "", t)
+            t = re.sub(r"\{#[\w-]+\}", "", t)
+            t = re.sub(r"\b(19|20)\d\d\b", "", t)
+            t = t.replace("95%", "").replace("RoB 2", "")  # a tool's name, like a year
+            if re.search(r"\d", t):
+                offenders.append(f"handout.qmd:{chunk.line + i}: {line.strip()[:80]}")
+    assert not offenders, offenders
+
+
+def test_handout_uses_only_the_report_constructs():
+    """Front matter restricts the handout to typst; every cell option is one the report uses."""
+    doc = qmd.parse(ROOT / "handout.qmd")
+    report = qmd.parse(ROOT / "report.qmd")
+    assert list(doc.meta["format"]) == ["typst"]
+    used = {k for c in report.cells for k in c.options}
+    for cell in doc.cells:
+        assert set(cell.options) <= used, (cell.line, set(cell.options) - used)
