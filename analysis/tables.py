@@ -214,7 +214,9 @@ def forest_rows(R) -> list[dict]:
     rows = []
     for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
         g, st = ev.trials[sid], studies.loc[sid]
-        label = st["label"] + ("" if st["randomized"] else " (not randomized)")
+        label = st["label"]
+        if not st["randomized"] and "pilot" not in label:
+            label += " (not randomized)"
         rows.append({"label": label, "year": None if _missing(st["year"]) else int(st["year"]), "design": st["design"],
                      "estimate": g.estimate, "low": g.low, "high": g.high,
                      "weight": weights.get(sid)})
