@@ -209,6 +209,7 @@ class Job:
     opts: dict
     meta: dict
     results: list | None = None
+    cache_key: str | None = None
 
     @property
     def name(self) -> str:
@@ -223,29 +224,33 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     return Job(path, doc, formats, opts, meta)
 
 
-def run_code(job: Job, *, root: Path, timer: Timer, use_cache: bool) -> None:
-    """Execute a document's code once (or take it from the cache)."""
+def lookup_cache(job: Job, *, root: Path, timer: Timer) -> None:
+    """Fill ``job.results`` from the execution cache when its key still matches.
+    Runs in the main thread: it parses Python sources, which is not thread-safe."""
     from . import cache
     from .execute import SETUP
 
-    stem = job.path.stem
     if not job.doc.has_code:
         job.results = [None] * len(job.doc.chunks)
-        timer.say(f"  {stem}: no code, no kernel started")
+        timer.say(f"  {job.path.stem}: no code, no kernel started")
         return
     t0 = time.perf_counter()
-    k = None
-    if use_cache:
-        k, _ = cache.key(job.doc, root, SETUP)
-        packed = cache.load(root, job.doc, k, say=timer.say)
-        if packed is not None:
-            job.results = cache.unpack(job.doc, packed)
-            timer.add(f"{stem}: execute (cached)", time.perf_counter() - t0)
-            return
+    job.cache_key, _ = cache.key(job.doc, root, SETUP)
+    packed = cache.load(root, job.doc, job.cache_key, say=timer.say)
+    if packed is not None:
+        job.results = cache.unpack(job.doc, packed)
+        timer.add(f"{job.path.stem}: execute (cached)", time.perf_counter() - t0)
+
+
+def run_code(job: Job, *, root: Path, timer: Timer) -> None:
+    """Execute a document's code once, in its own kernel; store it in the cache."""
+    from . import cache
+
+    t0 = time.perf_counter()
     job.results = execute(job.doc, cwd=root, name=job.name)
-    if use_cache:
-        cache.store(root, job.doc, k, cache.pack(job.doc, job.results))
-    timer.add(f"{stem}: execute", time.perf_counter() - t0)
+    if job.cache_key:
+        cache.store(root, job.doc, job.cache_key, cache.pack(job.doc, job.results))
+    timer.add(f"{job.path.stem}: execute", time.perf_counter() - t0)
 
 
 def _tool_versions() -> bytes:
@@ -344,14 +349,22 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides) for p in paths]
     timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
-    pool = ThreadPoolExecutor(max_workers=max(2, len(jobs)))
+    pool = ThreadPoolExecutor(max_workers=max(2, 3 * len(jobs)))
     try:
-        for f in [pool.submit(run_code, j, root=root, timer=timer, use_cache=use_cache) for j in jobs]:
-            f.result()
-        futures = [pool.submit(write_format, j, fmt, root=root, stage=stage, timer=timer, epoch=epoch,
-                               use_cache=use_cache)
-                   for j in jobs for fmt in j.formats]
-        produced = [f.result() for f in futures]
+        if use_cache:
+            for j in jobs:
+                lookup_cache(j, root=root, timer=timer)
+
+        def document(job: Job) -> list:
+            # a document's formats start as soon as its own code has run,
+            # while the other documents may still be executing
+            if job.results is None:
+                run_code(job, root=root, timer=timer)
+            return [pool.submit(write_format, job, fmt, root=root, stage=stage, timer=timer,
+                                epoch=epoch, use_cache=use_cache) for fmt in job.formats]
+
+        produced = [f.result() for d in [pool.submit(document, j) for j in jobs]
+                    for f in d.result()]
         outdir.mkdir(parents=True, exist_ok=True)
         for f in produced:  # each file appears whole or not at all
             part = outdir / f".{f.name}.part"

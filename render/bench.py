@@ -1,0 +1,130 @@
+"""make bench: time cold and warm renders against the floor, in one run.
+
+Cold = execution cache cleared; warm = nothing changed since the last render.
+The floor is what no render of these documents can avoid: starting a kernel
+and importing the analysis package's dependencies, one pandoc conversion and
+one typst compile of a trivial document. Medians over --runs repetitions.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .cache import cache_dir
+from .pipeline import compile_typst, load_project, pandoc_path, render
+
+TARGETS = {"cold/floor": 1.5, "warm/cold": 0.25}
+SIZE_LIMITS = {".html": 2_000_000, ".pdf": 1_000_000}
+
+
+def analysis_dependencies(root: Path) -> list[str]:
+    """Third-party top-level modules imported by the analysis package."""
+    names = set()
+    for f in sorted((root / "analysis").glob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+    return sorted(n for n in names if n.split(".")[0] not in sys.stdlib_module_names
+                  and n != "__future__" and not (root / n.split(".")[0]).exists())
+
+
+def floor_once(root: Path, tmp: Path) -> dict:
+    from . import qmd
+    from .execute import execute
+
+    out = {}
+    mods = analysis_dependencies(root)
+    doc_path = tmp / "floor.qmd"
+    doc_path.write_text("```{python}\nimport " + ", ".join(mods) + "\n```\n", encoding="utf-8")
+    t = time.perf_counter()
+    execute(qmd.parse(doc_path), cwd=tmp, name="floor.qmd")
+    out["floor: kernel + imports"] = time.perf_counter() - t
+    md = tmp / "t.md"
+    md.write_text("# Hello\n\nA trivial document.\n", encoding="utf-8")
+    t = time.perf_counter()
+    subprocess.run([pandoc_path(), str(md), "-s", "--metadata", "title=t", "-o", str(tmp / "t.html")],
+                   check=True, capture_output=True)
+    out["floor: pandoc"] = time.perf_counter() - t
+    typ = tmp / "t.typ"
+    typ.write_text("= Hello\nA trivial document.\n", encoding="utf-8")
+    t = time.perf_counter()
+    compile_typst(typ, tmp / "t.pdf", root=tmp, name="t.typ", epoch="0")
+    out["floor: typst"] = time.perf_counter() - t
+    out["floor: total"] = sum(out.values())
+    return out
+
+
+def render_once(root: Path, docs: list[Path], outdir: Path, *, cold: bool) -> dict:
+    if cold:
+        shutil.rmtree(cache_dir(root), ignore_errors=True)
+    t_all = time.perf_counter()
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "analysis", "check"], cwd=root, check=True,
+                   capture_output=True)
+    stages = {"environment + data check": time.perf_counter() - t}
+    for name, secs in render(docs, root=root, outdir=outdir, quiet=True).items():
+        if name != "total":
+            stages[name.replace(" (cached)", "").replace(" (unchanged, reused)", "")] = secs
+    stages["total"] = time.perf_counter() - t_all
+    return stages
+
+
+def median_table(runs: list[dict]) -> dict:
+    keys = list(dict.fromkeys(k for r in runs for k in r))
+    return {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m render.bench", description=__doc__)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args(argv)
+    root = Path.cwd()
+    project = load_project(root).get("project", {}) or {}
+    docs = [root / f for f in project.get("render", [])] or sorted(root.glob("*.qmd"))
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmpname:
+        tmp = Path(tmpname)
+        print(f"bench: {', '.join(d.name for d in docs)}; {args.runs} runs each", file=sys.stderr)
+        floors, colds, warms = [], [], []
+        for i in range(args.runs):
+            floors.append(floor_once(root, tmp))
+            colds.append(render_once(root, docs, tmp / "out", cold=True))
+            warms.append(render_once(root, docs, tmp / "out", cold=False))
+            print(f"  run {i + 1}: cold {colds[-1]['total']:.2f} s, warm {warms[-1]['total']:.2f} s, "
+                  f"floor {floors[-1]['floor: total']:.2f} s", file=sys.stderr)
+        sizes = {f.name: f.stat().st_size for f in sorted((tmp / "out").iterdir())}
+    floor, cold, warm = median_table(floors), median_table(colds), median_table(warms)
+    width = max(len(k) for k in [*cold, *floor]) + 2
+    print(f"\n{'stage (median seconds)':<{width}}{'cold':>8}{'warm':>8}")
+    for k in cold:
+        print(f"{k:<{width}}{cold[k]:>8.2f}{warm.get(k, 0.0):>8.2f}")
+    print()
+    for k, v in floor.items():
+        print(f"{k:<{width}}{v:>8.2f}")
+    ratios = {"cold/floor": cold["total"] / floor["floor: total"],
+              "warm/cold": warm["total"] / cold["total"]}
+    ok = True
+    print()
+    for k, v in ratios.items():
+        good = v <= TARGETS[k]
+        ok &= good
+        print(f"{k:<{width}}{v:>8.2f}   target <= {TARGETS[k]}  {'ok' if good else 'MISSED'}")
+    print()
+    for name, size in sizes.items():
+        limit = SIZE_LIMITS.get(Path(name).suffix)
+        good = limit is None or size <= limit
+        ok &= good
+        print(f"{name:<{width}}{size / 1e6:>7.2f} MB   target < {limit / 1e6:.0f} MB  {'ok' if good else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
