@@ -14,9 +14,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported lazily: validation alone does not need it
+    import pandas as pd
 
 __all__ = ["DataError", "Package", "load", "validate", "DEFAULT_ROOT"]
 
@@ -65,7 +66,7 @@ class Package:
     sources: pd.DataFrame
     numbers: pd.DataFrame
     claims: pd.DataFrame
-    rob2: pd.DataFrame = field(default_factory=pd.DataFrame)  # risk-of-bias judgments (our appraisal)
+    rob2: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # risk-of-bias judgments
     _files: dict[str, str] = field(default_factory=dict, repr=False)
 
     def number(self, number_id: str) -> pd.Series:
@@ -119,8 +120,14 @@ def validate(root: Path | str | None = None) -> list[DataError]:
 
 # --------------------------------------------------------------------------- internals
 
+def _pd():
+    import pandas
+    return pandas
+
+
 def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+    return (v is None or (isinstance(v, float) and math.isnan(v))
+            or type(v).__name__ == "NAType")  # pandas.NA, without importing pandas
 
 
 def _resources(descriptor: dict) -> dict[str, dict]:
@@ -474,6 +481,7 @@ def _number_rule(r: dict, studies: dict, sources: dict, files: dict) -> tuple[st
 
 
 def _frame(table: _Table, res: dict) -> pd.DataFrame:
+    pd = _pd()
     fields = res["schema"]["fields"]
     cols: dict[str, Any] = {}
     for spec in fields:
