@@ -226,3 +226,31 @@ def forest_rows(R) -> list[dict]:
 def forest_pooled(m) -> dict:
     return {"label": f"Pooled, random effects (k = {m.k})", "estimate": m.estimate, "low": m.low,
             "high": m.high, "pi_low": m.pi_low, "pi_high": m.pi_high}
+
+
+REVIEWS = [  # (study_id, k number id, pooled pain number id, scale shown)
+    ("vatvani2024", "vat24.n.trials", "vat24.pain.md", "mean difference, 0-10 pain"),
+    ("annmedsurg2025", "ams25.n.trials", "ams25.pain.smd", "SMD"),
+    ("ologunowa2025", "olo25.n.studies", "olo25.pain.smd", "SMD"),
+]
+OUR_SETS = [("with pilot", "all trials incl. the non-randomized pilot"),
+            ("randomized", "randomized trials"),
+            ("later trials", "trials after 2013"),
+            ("parallel only", "parallel-group trials")]
+
+
+def reviews_table(R) -> str:
+    """Each review's published pooled pain estimate beside our poolings of candidate trial sets."""
+    p, ev = R.pkg, R.evidence
+    rows = []
+    for sid, k_id, est_id, scale in REVIEWS:
+        row = p.number(est_id)
+        rows.append([p.studies.loc[sid, "label"], tagged(p, k_id),
+                     f"{fmt.est_ci(row['value'], row['low'], row['high'], 2)} ({scale})",
+                     "published; trial list not in the abstract"])
+    for key, label in OUR_SETS:
+        m = ev.pooled[key]
+        rows.append([f"This report: {label}", str(m.k), f"{fmt.est_ci(m.estimate, m.low, m.high, 2)} (Hedges' g)",
+                     f"REML; I\u00b2 {fmt.prop_pct(m.i2)}"])
+    return md_table(["Pooling", "Trials", "Pooled pain effect", "Note"], rows, "lrll",
+                    widths=[32, 8, 38, 22])
