@@ -61,7 +61,7 @@ def claims_table(R) -> str:
 
 
 def glance_table(R) -> str:
-    p, d = R.pkg, R.design
+    p = R.pkg
     rows = [
         ["Design", "randomized, double-blind, placebo-controlled crossover, counterbalanced order", "A"],
         ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia, one centre", "A"],

@@ -20,6 +20,8 @@ from analysis import data as D
 from render import qmd
 from render.pipeline import render
 
+from tests.prose import typed_numbers
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.render
 
@@ -235,21 +237,9 @@ def test_each_discussion_question_is_tied_to_a_number_on_the_page(handout):
 
 
 def test_no_number_is_typed_into_prose():
-    """Digits in the handout's prose come from inline code, not the keyboard
-    (years naming a study and the tool name "RoB 2" are allowed), as in tests/test_report.py."""
-    doc = qmd.parse(ROOT / "handout.qmd")
-    offenders = []
-    for chunk in doc.chunks:
-        if not isinstance(chunk, qmd.Markdown):
-            continue
-        for i, line in enumerate(chunk.text.splitlines()):
-            t = re.sub(r"`\{python\}[^`]*`", "", line)
-            t = re.sub(r"@[\w-]+", "", t)
-            t = re.sub(r"\{#[\w-]+\}", "", t)
-            t = re.sub(r"\b(19|20)\d\d\b", "", t)
-            t = t.replace("95%", "").replace("RoB 2", "")  # a tool's name, like a year
-            if re.search(r"\d", t):
-                offenders.append(f"handout.qmd:{chunk.line + i}: {line.strip()[:80]}")
+    """Digits in the prose come from inline code, not the keyboard (years naming a
+    study, the interval level and the tool name "RoB 2" allowed)."""
+    offenders = typed_numbers(ROOT / "handout.qmd", allowed=("95%", "RoB 2"))
     assert not offenders, offenders
 
 
