@@ -85,15 +85,11 @@ def _var_d_paired(d: float, n: float, r: float) -> float:
     return (1.0 / n + d * d / (2.0 * n)) * 2.0 * (1.0 - r)
 
 
-def _p_from_ci(estimate: float, low: float, high: float, df: float | None = None,
-               alpha: float = 0.05) -> float:
-    """Two-sided P from an estimate and its symmetric CI, z or t (Altman & Bland 2011 BMJ 343:d2304).
-
-    Private duplicate of analysis.stats.p_from_ci; the lead may swap it in."""
-    crit = stats.norm.isf(alpha / 2) if df is None else stats.t.isf(alpha / 2, df)
-    se = (high - low) / (2.0 * crit)
-    stat = estimate / se
-    return float(2 * (stats.norm.sf(abs(stat)) if df is None else stats.t.sf(abs(stat), df)))
+def _p_md(md: float, low: float, high: float, df: float | None, alpha: float) -> float:
+    """P implied by a symmetric z or t interval (analysis.stats.p_from_ci)."""
+    from .stats import p_from_ci
+    r = p_from_ci(md, low, high, alpha, df=df)
+    return r.extra["p_t"] if df is not None else r.extra["p_exact_normal"]
 
 
 # --------------------------------------------------------------------------
@@ -142,7 +138,7 @@ def smd_from_md_ci(md: float, low: float, high: float, n1: int, n2: int,
         f"Hedges' g from mean difference and {level:.0%} CI (SD recovered with the {dist} quantile)",
         "higgins2024cochrane",
         {"n1": n1, "n2": n2, "se_md": se_md, "sd_recovered": sd, "quantile": crit,
-         "p_md": _p_from_ci(md, low, high, df if dist == "t" else None, alpha),
+         "p_md": _p_md(md, low, high, df if dist == "t" else None, alpha),
          "asymmetry": (high - md) - (md - low),
          "assumptions": "CI symmetric about the MD; the recovered SD is the SD the "
                         "trial's model implies (a residual SD if the MD was adjusted)"},

@@ -629,8 +629,10 @@ def ci_from_p_t(estimate: float, p: float, df: float, alpha: float = 0.05,
 
 
 def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
-              ratio: bool = False) -> Result:
-    """Two-sided P from an estimate and its confidence interval (Altman & Bland, BMJ 2011;343:d2304)."""
+              ratio: bool = False, df: float | None = None) -> Result:
+    """Two-sided P from an estimate and its confidence interval (Altman & Bland, BMJ 2011;343:d2304).
+
+    With ``df``, ``extra['p_t']`` also holds the exact inversion of a t-based interval."""
     alpha = _check_alpha(alpha)
     est = _to_scale(estimate, ratio, "estimate")
     lo = _to_scale(low, ratio, "low")
@@ -650,9 +652,15 @@ def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
                + (", log scale" if ratio else ""),
         reference="altman2011p",
         extra={"z": z, "se": se, "p_exact_normal": float(2 * sps.norm.sf(z)),
+               **({"p_t": _p_t_from_ci(est, lo, hi, df, alpha)} if df is not None else {}),
                "alpha": alpha, "ratio": ratio,
                "note": "assumes a symmetric (on the analysis scale) normal-theory interval"},
     )
+
+
+def _p_t_from_ci(est: float, lo: float, hi: float, df: float, alpha: float) -> float:
+    se = (hi - lo) / (2 * float(sps.t.isf(alpha / 2, df)))
+    return float(2 * sps.t.sf(abs(est) / se, df))
 
 
 # --------------------------------------------------------------------------
