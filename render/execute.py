@@ -88,8 +88,8 @@ def shutdown_all() -> None:
     with _LOCK:
         managers = list(_RUNNING)
     for km in managers:
-        try:
-            km.shutdown_kernel(now=True)
+        try:  # kill the process: the worker thread waiting on it then ends within a second
+            km.provisioner.process.kill()
         except Exception:  # already gone
             pass
 
@@ -99,7 +99,8 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
     import tempfile
 
     import nbformat
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -107,7 +108,9 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
     nb.cells = [nbformat.v4.new_code_cell(code) for code in [SETUP] + [c for _, c in plan]]
     sockets = tempfile.mkdtemp(prefix="kernel-")
     # IPC transport: local Unix sockets, no TCP port, no warning about encryption.
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"))
+    # The connection file lives with the sockets, so nothing is left in TMPDIR.
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"),
+                            connection_file=os.path.join(sockets, "kernel.json"))
     client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
     with _LOCK:
         _RUNNING.add(km)
@@ -128,6 +131,11 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
     finally:
         with _LOCK:
             _RUNNING.discard(km)
+        try:
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # the kernel is already gone
+            pass
         shutil.rmtree(sockets, ignore_errors=True)
 
 

@@ -185,6 +185,9 @@ def run_pandoc(args: list[str], *, name: str, cwd: Path) -> None:
         raise RenderError(name, None, "pandoc", proc.stderr.strip() or f"exit {proc.returncode}")
     warnings = [ln for ln in proc.stderr.splitlines() if "[WARNING]" in ln]
     for w in warnings:
+        if "Could not fetch resource" in w:
+            resource = w.split("Could not fetch resource", 1)[1].strip()
+            raise RenderError(name, None, f"figure or image {resource}", "file not found")
         if "Citeproc: citation" in w and "not found" in w:
             raise RenderError(name, None, "citation", w.split("] ", 1)[-1])
 
