@@ -36,7 +36,19 @@ report: $(STAMP)
 	fi
 	@ls -l $(OUT)
 
-test: $(STAMP)
+# Test-only JavaScript (axe-core for tests/test_browser.py), from package-lock.json.
+# Without npm the browser accessibility test skips (and fails under CI=true).
+NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json 2>/dev/null | cut -d' ' -f1)
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "== installing test JavaScript with npm ci (first run only)"; \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "== npm not found: the axe-core accessibility test will skip (install nodejs and npm)"; \
+	fi
+
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 clean:

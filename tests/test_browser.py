@@ -1,0 +1,168 @@
+"""The rendered report in a real browser: Debian's Chromium driven by Playwright.
+
+Offline (no request that is not file: or data:), no console errors, every
+image decodes and has alt text, every in-page link has a target, axe-core finds
+no serious or critical accessibility violation, and a full-page screenshot is
+kept in test-artifacts/report.png.
+
+Chromium is never downloaded: the tests use /usr/bin/chromium (Debian's
+package; .ci/run installs it). Where it, Playwright or axe-core (npm ci) is
+missing the tests skip with a message, except under CI (CI=true), where that
+is a failure.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(what: str, fix: str) -> None:
+    message = f"{what}; {fix}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass
+class Page:
+    page: object
+    url: str
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory) -> Path:
+    from render.pipeline import render
+    out = tmp_path_factory.mktemp("browser")
+    render([ROOT / "report.qmd"], root=ROOT, outdir=out, quiet=True)
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium not found at {CHROMIUM}",
+                    "install Debian's package: apt-get install chromium (never 'playwright install')")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the Python package playwright is not installed",
+                    "run make env (it installs requirements.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, report_html) -> Page:
+    url = report_html.resolve().as_uri()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    result = Page(page=None, url=url)
+
+    def route(r):
+        req_url = r.request.url
+        if req_url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            result.blocked.append(req_url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("request", lambda req: result.requests.append(req.url))
+    pg.on("console", lambda msg: result.console.append(f"console.{msg.type}: {msg.text}")
+          if msg.type in ("error", "assert") else None)
+    pg.on("pageerror", lambda exc: result.console.append(f"page error: {exc}"))
+    pg.on("websocket", lambda ws: result.blocked.append(ws.url))
+    pg.goto(url, wait_until="load")
+    pg.wait_for_load_state("networkidle")
+    result.page = pg
+    yield result
+    context.close()
+
+
+def test_page_loaded(page):
+    assert page.page.title().strip()
+    assert page.page.locator("main, body").first.inner_text().strip()
+
+
+def test_only_file_and_data_requests(page):
+    others = [u for u in page.requests + page.blocked if not u.startswith(("file:", "data:"))]
+    assert not others, f"the report asked for other resources: {others[:10]}"
+    assert page.requests and page.requests[0] == page.url
+
+
+def test_every_image_decodes_and_has_alt_text(page):
+    images = page.page.eval_on_selector_all(
+        "img", """els => els.map(e => ({src: e.currentSrc.slice(0, 60), complete: e.complete,
+                                         width: e.naturalWidth, alt: e.getAttribute('alt')}))""")
+    assert len(images) >= 3, "expected the report's figures as <img>"
+    broken = [i for i in images if not (i["complete"] and i["width"] > 0)]
+    assert not broken, f"images that did not decode: {broken}"
+    no_alt = [i["src"] for i in images if not (i["alt"] or "").strip()]
+    assert not no_alt, f"images without alt text: {no_alt}"
+
+
+def test_every_in_page_link_has_a_target(page):
+    links = page.page.eval_on_selector_all(
+        'a[href^="#"]', """els => els.map(e => {
+            const raw = e.getAttribute('href').slice(1);
+            let id = raw; try { id = decodeURIComponent(raw); } catch (err) {}
+            const ok = id !== '' && (document.getElementById(id) !== null ||
+                                     document.getElementsByName(id).length > 0);
+            return {href: e.getAttribute('href'), text: e.textContent.trim().slice(0, 40), ok};
+        })""")
+    assert len(links) >= 10, "expected TOC, cross-reference and citation links"
+    dangling = [(l["href"], l["text"]) for l in links if not l["ok"]]
+    assert not dangling, f"in-page links without a target: {dangling[:10]}"
+
+
+def test_no_serious_or_critical_accessibility_violations(page):
+    if not AXE.exists():
+        unavailable(f"axe-core not found at {AXE.relative_to(ROOT)}",
+                    "run npm ci in the project folder (make test does this when npm is available)")
+    page.page.add_script_tag(path=str(AXE))
+    results = page.page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return {version: axe.version, violations: r.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))};
+    }""")
+    assert results["version"]
+    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, "axe-core " + results["version"] + ":\n" + "\n".join(
+        f"- {v['impact']}: {v['id']}: {v['help']} at {v['nodes']}" for v in bad)
+
+
+def test_full_page_screenshot(page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    png = page.page.screenshot(path=str(shot), full_page=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 10_000
+
+
+def test_no_console_errors(page):
+    """Last, so that it also sees anything the other tests' scripts triggered."""
+    assert not page.console, "\n".join(page.console)
