@@ -51,6 +51,10 @@ $(NODE_STAMP): package.json package-lock.json
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
+# Cold (cache cleared) and warm renders against the floor; prints a table and ratios.
+bench: $(STAMP)
+	$(BIN)/python -m render.bench --runs $(or $(RUNS),3)
+
 clean:
 	rm -rf $(OUT) .cache .pytest_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
