@@ -43,6 +43,14 @@ end
 local function number_things(blocks)
   local levels = { 0, 0, 0, 0, 0, 0 }
   local counts = { fig = 0, tbl = 0 }
+  -- a figure or table with a fig-/tbl- id: next number, "Figure 1: " caption
+  local function number_float(el, kind)
+    if prefix_of(el.identifier) ~= kind then return end
+    counts[kind] = counts[kind] + 1
+    local label = KIND[kind] .. NBSP .. counts[kind]
+    refs[el.identifier] = label
+    el.caption = prepend_caption(el.caption, label)
+  end
   return blocks:walk({
     traverse = "topdown",
     Header = function(h)
@@ -62,12 +70,7 @@ local function number_things(blocks)
       return nil
     end,
     Figure = function(f)
-      if prefix_of(f.identifier) == "fig" then
-        counts.fig = counts.fig + 1
-        local label = "Figure" .. NBSP .. counts.fig
-        refs[f.identifier] = label
-        f.caption = prepend_caption(f.caption, label)
-      end
+      number_float(f, "fig")
       -- alt text: fig-alt on the image replaces the caption-derived alt
       f.content = f.content:walk({
         Image = function(img)
@@ -83,12 +86,7 @@ local function number_things(blocks)
       return f
     end,
     Table = function(t)
-      if prefix_of(t.identifier) == "tbl" then
-        counts.tbl = counts.tbl + 1
-        local label = "Table" .. NBSP .. counts.tbl
-        refs[t.identifier] = label
-        t.caption = prepend_caption(t.caption, label)
-      end
+      number_float(t, "tbl")
       return t
     end,
   })
