@@ -47,8 +47,11 @@ def _files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def key(doc: Document, root: Path, setup: str) -> tuple[str, dict]:
-    """The cache key of ``doc`` and a readable summary of what went into it."""
+def key(doc: Document, root: Path, setup: str, context: dict | None = None) -> tuple[str, dict]:
+    """The cache key of ``doc`` and a readable summary of what went into it.
+
+    ``context`` holds state outside the files that code may print, such as the
+    commit a document is rendered from and SOURCE_DATE_EPOCH."""
     h = hashlib.sha256()
 
     def feed(label: str, data: bytes) -> None:
@@ -57,6 +60,7 @@ def key(doc: Document, root: Path, setup: str) -> tuple[str, dict]:
     feed("version", VERSION.encode())
     feed("python", sys.version.encode())
     feed("setup", setup.encode())
+    feed("context", json.dumps(context or {}, sort_keys=True).encode())
     code = [c.source for c in doc.chunks if isinstance(c, Cell)]
     inline = [i.expr for c in doc.chunks if isinstance(c, Markdown) for i in c.inlines]
     feed("cells", json.dumps(code).encode())

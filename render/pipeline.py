@@ -227,7 +227,20 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     return Job(path, doc, formats, opts, meta)
 
 
-def lookup_cache(job: Job, *, root: Path, timer: Timer) -> None:
+def render_context(root: Path) -> dict:
+    """State outside the files that a document may print: the commit it is
+    rendered from, whether the tree has uncommitted changes, the date epoch."""
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+            return out.stdout.strip() if out.returncode == 0 else ""
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain")),
+            "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
+
+
+def lookup_cache(job: Job, *, root: Path, timer: Timer, context: dict) -> None:
     """Fill ``job.results`` from the execution cache when its key still matches.
     Runs in the main thread: it parses Python sources, which is not thread-safe."""
     from . import cache
@@ -238,7 +251,7 @@ def lookup_cache(job: Job, *, root: Path, timer: Timer) -> None:
         timer.say(f"  {job.path.stem}: no code, no kernel started")
         return
     t0 = time.perf_counter()
-    job.cache_key, _ = cache.key(job.doc, root, SETUP)
+    job.cache_key, _ = cache.key(job.doc, root, SETUP, context=context)
     packed = cache.load(root, job.doc, job.cache_key, say=timer.say)
     if packed is not None:
         job.results = cache.unpack(job.doc, packed)
@@ -355,8 +368,9 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     pool = ThreadPoolExecutor(max_workers=max(2, 3 * len(jobs)))
     try:
         if use_cache:
+            context = render_context(root)
             for j in jobs:
-                lookup_cache(j, root=root, timer=timer)
+                lookup_cache(j, root=root, timer=timer, context=context)
 
         def document(job: Job) -> list:
             # a document's formats start as soon as its own code has run,

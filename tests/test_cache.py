@@ -70,6 +70,16 @@ def test_changed_code_cell_invalidates(project):
     assert key(project) != before
 
 
+def test_new_commit_or_date_invalidates(project):
+    # documents print the commit and date they were rendered from
+    doc = qmd.parse(project / "doc.qmd")
+    base = {"commit": "a" * 40, "dirty": False, "SOURCE_DATE_EPOCH": "1"}
+    k = cache.key(doc, project, SETUP, context=base)[0]
+    assert cache.key(doc, project, SETUP, context=dict(base))[0] == k
+    for change in ({"commit": "b" * 40}, {"dirty": True}, {"SOURCE_DATE_EPOCH": "2"}):
+        assert cache.key(doc, project, SETUP, context={**base, **change})[0] != k, change
+
+
 def test_upgraded_package_invalidates(project, monkeypatch):
     before = key(project)
     real = cache.metadata.version

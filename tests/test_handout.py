@@ -34,7 +34,7 @@ def handout(request, tmp_path_factory):
     paper = request.param
     out = tmp_path_factory.mktemp(f"handout-{paper}")
     render([ROOT / "handout.qmd"], root=ROOT, outdir=out, quiet=True,
-           overrides={"papersize": paper})
+           overrides={"papersize": paper}, use_cache=False)
     assert not (out / "handout.html").exists()  # the handout is typst only
     reader = PdfReader(out / "handout.pdf")
     pages = [p.extract_text() for p in reader.pages]
