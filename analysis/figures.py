@@ -84,7 +84,12 @@ def _finish(fig: Figure) -> Figure:
     artists (tick labels) take the house fonts, not the global ones. The
     layout engine stays on: each save re-fits the layout to its own dpi and
     text metrics, so nothing is clipped in PNG, PDF or SVG."""
-    fig.draw_without_rendering()
+    # Creating the first major and minor tick of each axis here is enough:
+    # matplotlib copies the first tick's properties to every tick it adds later.
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.get_major_ticks(1)
+            axis.get_minor_ticks(1)
     return fig
 
 
