@@ -172,10 +172,18 @@ def provenance_table(pkg) -> str:
         if not _missing(row["low"]):
             value += f" ({fmt.ci(row['low'], row['high'], _digits(row['low']))})"
         unit = "" if _missing(row["unit"]) else " " + row["unit"]
-        rows.append([f"`{nid}`", value + unit, f"[@{prov['bib_key']}]", row["location"],
+        rows.append([f"`{nid}`", value + unit, f"`{row['source_id']}`", row["location"],
                      prov["tag"], "yes" if prov["confirmed"] else "**no**"])
-    return md_table(["Number", "Value", "Source", "Where in the source", "Tag", "Confirmed"],
-                    rows, "llllcc", widths=[30, 22, 7, 27, 5, 9])
+    return md_table(["Number", "Value", "Source (see the sources table)", "Where in the source", "Tag",
+                     "Confirmed"], rows, "llllcc", widths=[28, 20, 20, 22, 4, 7])
+
+
+def sources_table(pkg) -> str:
+    """Each source document once, with its citation: the provenance table refers to these ids."""
+    rows = [[f"`{sid}`", pkg.studies.loc[row["study_id"], "label"], row["kind"], row["tag"],
+             f"[@{row['bib_key']}]"] for sid, row in pkg.sources.iterrows()]
+    return md_table(["Source", "Study", "Kind", "Tag", "Reference"], rows, "lllcl",
+                    widths=[30, 30, 16, 6, 18])
 
 
 def trials_table(R) -> str:
