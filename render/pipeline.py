@@ -91,12 +91,11 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
     """Merged options for one format: project, then front matter (Quarto's order)."""
     opts: dict = {}
     for layer in (project, doc.meta):
-        for key in ("execute",):
-            for k, v in (layer.get(key) or {}).items():
-                if k not in EXECUTE_KEYS:
-                    raise RenderError(doc.path.name, None, f"execute option '{k}'",
-                                      "not understood by the offline renderer")
-                opts[k] = v
+        for k, v in (layer.get("execute") or {}).items():
+            if k not in EXECUTE_KEYS:
+                raise RenderError(doc.path.name, None, f"execute option '{k}'",
+                                  "not understood by the offline renderer")
+            opts[k] = v
         for key in ("number-sections", "lang", "link-citations", "toc"):
             if key in layer:
                 opts[key] = layer[key]
@@ -111,8 +110,7 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
             if k in ALWAYS and v != ALWAYS[k]:
                 raise RenderError("_quarto.yml", None, f"{fmt} option {k}: {v}",
                                   f"the offline renderer always uses {ALWAYS[k]}")
-            else:
-                opts[k] = v
+            opts[k] = v
     return opts
 
 
