@@ -49,11 +49,14 @@ def p(value: float, *, prefix: bool = False) -> str:
     return text
 
 
+def decimals(value: float) -> int:
+    """How many decimals a stored number carries (0.05 -> 2, 18.0 -> 0, 1e-05 -> 5)."""
+    return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
+
+
 def as_published(value: float) -> str:
     """A published number with the digits it was stored with (0.05 stays '0.05')."""
-    text = repr(float(value))
-    digits = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
-    return num(value, digits)
+    return num(value, decimals(value))
 
 
 def p_exact(value: float, digits: int = 3) -> str:

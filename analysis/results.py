@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from . import meta, stats
+from . import fmt, meta, stats
 from .core import Result
 
 GRIM_NS = range(20, 32)      # plausible analysed n: 20 up to the 31 who started
@@ -63,15 +63,10 @@ def _rounds_to(value: float, published: float, decimals: int) -> bool:
         Decimal(repr(published)).quantize(q, rounding=ROUND_HALF_UP)
 
 
-def _decimals(x: float) -> int:
-    text = repr(float(x))
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
-
-
 def p_range_from_rounded_ci(est: float, low: float, high: float) -> tuple[float, float]:
     """Range of P values (normal theory, Altman & Bland 2011) over every interval
     that rounds to the published limits: the limits are known only to their digits."""
-    half = 0.5 * 10 ** -max(_decimals(low), _decimals(high), _decimals(est))
+    half = 0.5 * 10 ** -max(fmt.decimals(low), fmt.decimals(high), fmt.decimals(est))
     ps = [stats.p_from_ci(est, lo, hi).extra["p_exact_normal"]
           for lo in (low - half, low + half) for hi in (high - half, high + half)]
     return min(ps), max(ps)
@@ -140,7 +135,7 @@ def compute(pkg) -> Results:
             midp=paired["midp"]["by_split"][split],
             ci=stats.newcombe_paired_diff(a, b, c, d)))
     reported_p = v("y13.responders.p")
-    dec = _decimals(reported_p)
+    dec = fmt.decimals(reported_p)
     reproduces = {k: _rounds_to(r.p, reported_p, dec) for k, r in unpaired.items()}
     reproduces["mcnemar_exact"] = any(_rounds_to(s.exact, reported_p, dec) for s in splits)
     reproduces["mcnemar_midp"] = any(_rounds_to(s.midp, reported_p, dec) for s in splits)
@@ -175,7 +170,7 @@ def compute(pkg) -> Results:
         n90=stats.n_for_power(dz.estimate, POWER_TARGETS[1], ALPHA))
     back = stats.p_from_ci(diff, pain.ci_z.low, pain.ci_z.high)
     checks.append(Check("pain-p-roundtrip", "pain P recovered from the recovered interval",
-                        p_pain, back.p, _rounds_to(back.p, p_pain, _decimals(p_pain)),
+                        p_pain, back.p, _rounds_to(back.p, p_pain, fmt.decimals(p_pain)),
                         "Altman-Bland round trip rounds to the published digits"))
 
     # 5. Secondary outcomes and multiplicity -----------------------------------
@@ -204,7 +199,7 @@ def compute(pkg) -> Results:
 
     evidence = _evidence(pkg, n, p_pain)
     fin_p_pub = v("fin.pain.p")
-    half = 0.5 * 10 ** -_decimals(fin_p_pub)
+    half = 0.5 * 10 ** -fmt.decimals(fin_p_pub)
     lo, hi = evidence.final_p_from_ci
     checks.append(Check("final-p-from-ci", "FINAL: P recomputed from its published interval",
                         fin_p_pub, (lo + hi) / 2, lo <= fin_p_pub + half and hi >= fin_p_pub - half,

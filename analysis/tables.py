@@ -36,7 +36,7 @@ def tagged(pkg, number_id: str, text: str | None = None, digits: int | None = No
     row = pkg.number(number_id)
     prov = pkg.provenance(number_id)
     if text is None:
-        d = digits if digits is not None else _digits(row["value"])
+        d = digits if digits is not None else fmt.decimals(row["value"])
         text = fmt.num(row["value"], d) + ("%" if row["unit"] == "percent" else "")
     marks = [prov["tag"]] if prov["tag"] != "A" else []
     if not prov["confirmed"]:
@@ -48,10 +48,6 @@ def _missing(x) -> bool:
     import pandas as pd
     return x is None or bool(pd.isna(x))
 
-
-def _digits(x: float) -> int:
-    text = repr(float(x))
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
 
 
 def claims_table(R) -> str:
@@ -170,7 +166,7 @@ def provenance_table(pkg) -> str:
             value = {"lt": "<", "gt": ">", "le": "\u2264", "ge": "\u2265", "approx": "\u2248"}.get(
                 row["relation"], "") + value
         if not _missing(row["low"]):
-            value += f" ({fmt.ci(row['low'], row['high'], _digits(row['low']))})"
+            value += f" ({fmt.ci(row['low'], row['high'], fmt.decimals(row['low']))})"
         unit = "" if _missing(row["unit"]) else " " + row["unit"]
         rows.append([f"`{nid}`", value + unit, f"`{row['source_id']}`", row["location"],
                      prov["tag"], "yes" if prov["confirmed"] else "**no**"])
