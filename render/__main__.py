@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="output folder (default: project output-dir)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
     ap.add_argument("--keep", action="store_true", help="keep intermediate files")
+    ap.add_argument("--timings", type=Path, default=None, metavar="FILE",
+                    help="write the seconds per stage as JSON to FILE (used by make bench)")
     ap.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY:VALUE",
                     help="override a metadata/format option, as quarto render -M (e.g. papersize:us-letter)")
     args = ap.parse_args(argv)
@@ -35,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
             if not sep or not key:
                 raise RenderError("command line", None, f"-M {item}", "expected KEY:VALUE")
             overrides[key.strip()] = value.strip()
-        render([f.resolve() for f in files], root=root, outdir=out.resolve(), quiet=args.quiet,
-               keep=args.keep or debug, overrides=overrides)
+        stages = render([f.resolve() for f in files], root=root, outdir=out.resolve(),
+                        quiet=args.quiet, keep=args.keep or debug, overrides=overrides)
+        if args.timings:
+            args.timings.write_text(json.dumps(stages, indent=1), encoding="utf-8")
     except RenderError as exc:
         if debug:
             raise
