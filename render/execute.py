@@ -55,8 +55,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
-            progress=None) -> list:
-    """Execute ``doc``'s cells and inline expressions; return per-chunk outputs."""
+            progress=None, kernel: "Kernel | None" = None) -> list:
+    """Execute ``doc``'s cells and inline expressions; return per-chunk outputs.
+
+    ``kernel``: one started ahead with :func:`start_kernel`; it is used once
+    and shut down here. Without it, a kernel is started now."""
     # Cells in document order, then (as Quarto does) every inline expression,
     # evaluated after all cells have run. INLINE marks that last cell.
     plan: list[tuple[int, str]] = [(k, c.source) for k, c in enumerate(doc.chunks)
@@ -67,7 +70,10 @@ def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
         plan.append((INLINE, f"__render_inline__({exprs!r})"))
     outputs: dict[int, list] = {}
     if plan:
-        _run(plan, doc, cwd=cwd, name=name, timeout=timeout, progress=progress, outputs=outputs)
+        _run(plan, doc, kernel=kernel or start_kernel(cwd), name=name, timeout=timeout,
+             progress=progress, outputs=outputs)
+    elif kernel is not None:
+        kernel.shutdown()
     results: list = [outputs.get(k) for k in range(len(doc.chunks))]
     if inline_chunks:
         values = _inline_values(outputs[INLINE], inline_chunks, name)
@@ -79,44 +85,83 @@ def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
 
 
 INLINE = -1
-_RUNNING: set = set()  # kernel managers of kernels currently running
+_RUNNING: set = set()  # kernels started and not yet shut down
 _LOCK = threading.Lock()
 
 
 def shutdown_all() -> None:
     """Stop every kernel this process started and has not yet stopped."""
     with _LOCK:
-        managers = list(_RUNNING)
-    for km in managers:
+        kernels = list(_RUNNING)
+    for kernel in kernels:
+        kernel.cancelled = True  # one still starting stops as soon as it exists
         try:  # kill the process: the worker thread waiting on it then ends within a second
-            km.provisioner.process.kill()
-        except Exception:  # already gone
+            kernel.km.provisioner.process.kill()
+        except Exception:  # already gone, or not launched yet
             pass
 
 
-def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
-    import shutil
+class Kernel:
+    """A running kernel process and where its sockets live."""
+
+    def __init__(self, km, sockets: str, cwd: Path):
+        self.km, self.sockets, self.cwd = km, sockets, cwd
+        self.cancelled = False
+
+    def shutdown(self) -> None:
+        import shutil
+
+        from jupyter_core.utils import run_sync
+        with _LOCK:
+            _RUNNING.discard(self)
+        try:
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # the kernel is already gone
+            pass
+        shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+def start_kernel(cwd: Path) -> Kernel:
+    """Launch a python3 kernel in ``cwd``; return once its process exists.
+    The kernel boots on its own while the caller goes on; the first cell
+    waits until it is ready."""
     import tempfile
 
-    import nbformat
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in [SETUP] + [c for _, c in plan]]
     sockets = tempfile.mkdtemp(prefix="kernel-")
     # IPC transport: local Unix sockets, no TCP port, no warning about encryption.
     # The connection file lives with the sockets, so nothing is left in TMPDIR.
     km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "k"),
                             connection_file=os.path.join(sockets, "kernel.json"))
-    client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
+    kernel = Kernel(km, sockets, cwd)
     with _LOCK:
-        _RUNNING.add(km)
+        _RUNNING.add(kernel)
+    quiet = {} if os.environ.get("DEBUG") not in (None, "", "0") else {"stderr": subprocess.DEVNULL}
     try:
-        quiet = {} if os.environ.get("DEBUG") not in (None, "", "0") else {"stderr": subprocess.DEVNULL}
-        with client.setup_kernel(cwd=str(cwd), **quiet):
+        run_sync(km.start_kernel)(cwd=str(cwd), **quiet)
+    except BaseException:
+        kernel.shutdown()
+        raise
+    if kernel.cancelled:  # shutdown_all ran while the process was being launched
+        kernel.shutdown()
+        raise RenderError("kernel", None, "start", "cancelled")
+    return kernel
+
+
+def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in [SETUP] + [c for _, c in plan]]
+    client = NotebookClient(nb, km=kernel.km, timeout=timeout,
+                            resources={"metadata": {"path": str(kernel.cwd)}})
+    try:
+        with client.setup_kernel():  # the kernel is running: this connects and waits for it
             for n, cell in enumerate(nb.cells):
                 k = plan[n - 1][0] if n else None
                 chunk = doc.chunks[k] if k is not None and k != INLINE else None
@@ -129,14 +174,7 @@ def _run(plan, doc, *, cwd, name, timeout, progress, outputs) -> None:
                 if k is not None:
                     outputs[k] = [dict(o) for o in cell.outputs]
     finally:
-        with _LOCK:
-            _RUNNING.discard(km)
-        try:
-            if km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=True)
-        except Exception:  # the kernel is already gone
-            pass
-        shutil.rmtree(sockets, ignore_errors=True)
+        kernel.shutdown()
 
 
 def _cell_error(exc, chunk, name) -> RenderError:

@@ -24,7 +24,7 @@ import yaml
 from . import assemble as _assemble
 from . import qmd
 from .errors import RenderError
-from .execute import execute, source_date_epoch
+from .execute import execute, source_date_epoch, start_kernel
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -256,12 +256,13 @@ def lookup_cache(job: Job, *, root: Path, timer: Timer, context: dict) -> None:
         timer.add(f"{job.path.stem}: execute (cached)", time.perf_counter() - t0)
 
 
-def run_code(job: Job, *, root: Path, timer: Timer) -> None:
-    """Execute a document's code once, in its own kernel; store it in the cache."""
+def run_code(job: Job, *, root: Path, timer: Timer, kernel=None) -> None:
+    """Execute a document's code once, in its own kernel (``kernel`` if one
+    was started ahead); store the results in the cache."""
     from . import cache
 
     t0 = time.perf_counter()
-    job.results = execute(job.doc, cwd=root, name=job.name)
+    job.results = execute(job.doc, cwd=root, name=job.name, kernel=kernel)
     if job.cache_key:
         cache.store(root, job.doc, job.cache_key, cache.pack(job.doc, job.results))
     timer.add(f"{job.path.stem}: execute", time.perf_counter() - t0)
@@ -363,8 +364,13 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides) for p in paths]
     timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
-    pool = ThreadPoolExecutor(max_workers=max(2, 3 * len(jobs)))
+    pool = ThreadPoolExecutor(max_workers=max(2, 4 * len(jobs)))
     try:
+        # A document with code and no cache entry will certainly execute: start
+        # its kernel now, so that it boots while the cache keys are computed.
+        from . import cache
+        early = {j.name: pool.submit(start_kernel, root) for j in jobs if j.doc.has_code
+                 and not (use_cache and cache.has_entry(root, j.doc))}
         if use_cache:
             context = render_context(root)
             for j in jobs:
@@ -373,8 +379,11 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
         def document(job: Job) -> list:
             # a document's formats start as soon as its own code has run,
             # while the other documents may still be executing
+            kernel = early[job.name].result() if job.name in early else None
             if job.results is None:
-                run_code(job, root=root, timer=timer)
+                run_code(job, root=root, timer=timer, kernel=kernel)
+            elif kernel is not None:  # cannot happen unless the cache changed meanwhile
+                kernel.shutdown()
             return [pool.submit(write_format, job, fmt, root=root, stage=stage, timer=timer,
                                 epoch=epoch, use_cache=use_cache) for fmt in job.formats]
 
