@@ -516,6 +516,21 @@ def test_holm_hand_checked():
     assert res["B"] == (pytest.approx(0.06), False)
 
 
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_adjustment_matches_statsmodels(method):
+    from statsmodels.stats.multitest import multipletests
+    rng = np.random.default_rng(20131)
+    cases = [BH_1995, [0.01, 0.04, 0.03], [0.05, 0.05, 0.01, 0.2], [0.9], [0.049, 0.051]]
+    cases += [list(rng.uniform(0, 0.2, size=n)) for n in (2, 5, 12, 30)]
+    cases += [list(np.round(rng.uniform(0, 0.1, size=10), 2))]  # many ties
+    for ps in cases:
+        for alpha in (0.05, 0.1):
+            res = adjust_pvalues({f"H{i}": p for i, p in enumerate(ps)}, method, alpha=alpha)
+            reject, adj, _, _ = multipletests(ps, alpha=alpha, method=method)
+            assert [a for a, _ in res.values()] == pytest.approx(list(adj), abs=1e-12)
+            assert [r for _, r in res.values()] == list(reject)
+
+
 def test_adjust_missing_values_need_an_explicit_choice():
     p = {"pain": 0.016, "fatigue": None}
     with pytest.raises(ValueError, match="fatigue"):
