@@ -176,6 +176,24 @@ def svg_bytes(fig: Figure, *, rc_overrides: Mapping[str, Any] | None = None) -> 
     return buf.getvalue()
 
 
+def show_figures_as_svg() -> None:
+    """Display every matplotlib Figure a cell returns as :func:`svg_bytes`
+    writes it, under Quarto and the offline renderer alike.
+
+    Jupyter's inline backend would save with ``bbox_inches="tight"``: one
+    extra layout and draw pass per figure (the figures already fit their
+    size through constrained layout) and margins trimmed to the ink. Call it
+    once, in a document's set-up cell; outside IPython it does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        svg = shell.display_formatter.formatters["image/svg+xml"]
+        svg.for_type(Figure, lambda fig: svg_bytes(fig).decode("utf-8"))
+
+
 def _reset_layout(fig: Figure) -> None:
     """Put every subplot back at its grid position. Constrained layout re-fits
     on each save starting from the current positions, which earlier saves (a

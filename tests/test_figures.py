@@ -143,6 +143,28 @@ def test_svg_bytes_repeatable_on_one_figure():
     assert b'<clipPath id="' in one  # there are ids to get wrong
 
 
+def test_show_figures_as_svg_displays_the_house_svg():
+    # In an IPython shell (as in a Jupyter kernel), a Figure a cell returns is
+    # displayed as exactly the bytes svg_bytes writes: one save, fixed ids.
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    try:
+        style.show_figures_as_svg()
+        fig = BUILDERS["responders"](None)
+        data, _ = shell.display_formatter.format(fig, include={"image/svg+xml"})
+        assert data["image/svg+xml"] == style.svg_bytes(fig).decode("utf-8")
+    finally:
+        shell.display_formatter.formatters["image/svg+xml"].pop(Figure, None)
+        InteractiveShell.clear_instance()
+
+
+def test_show_figures_as_svg_outside_ipython_does_nothing():
+    from IPython.core.interactiveshell import InteractiveShell
+    assert not InteractiveShell.initialized()
+    style.show_figures_as_svg()  # no shell: no error, nothing registered
+    assert not InteractiveShell.initialized()
+
+
 def test_widths():
     # A4 is 210 mm wide; with 25 mm margins the text column is 160 mm = 6.3 in
     assert style.WIDTH == pytest.approx(160 / 25.4, abs=0.05)
