@@ -227,14 +227,16 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
 
 def render_context(root: Path) -> dict:
     """State outside the files that a document may print: the commit it is
-    rendered from, whether the tree has uncommitted changes, the date epoch."""
+    rendered from, whether tracked files have uncommitted changes (untracked
+    files are left out, as the handout leaves them out), the date epoch."""
     def git(*args: str) -> str:
         try:
             out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
             return out.stdout.strip() if out.returncode == 0 else ""
         except (OSError, subprocess.SubprocessError):
             return ""
-    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain")),
+    return {"commit": git("rev-parse", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
             "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
 
 

@@ -80,6 +80,25 @@ def test_new_commit_or_date_invalidates(project):
         assert cache.key(doc, project, SETUP, context={**base, **change})[0] != k, change
 
 
+def test_render_context_dirty_means_tracked_changes_only(project):
+    # The handout prints "with uncommitted changes" from `git status
+    # --untracked-files=no`; the cache's notion of dirty must be the same, or a
+    # stray untracked file would re-execute every document.
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+    git("init", "-q")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "init")
+    clean = pipeline.render_context(project)
+    assert clean["dirty"] is False and len(clean["commit"]) == 40
+    (project / "scratch.txt").write_text("untracked\n")
+    assert pipeline.render_context(project) == clean
+    (project / "data" / "numbers.csv").write_text("id,value\na,2\n")
+    assert pipeline.render_context(project)["dirty"] is True
+
+
 def test_upgraded_package_invalidates(project, monkeypatch):
     before = key(project)
     real = cache.metadata.version
