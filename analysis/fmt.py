@@ -105,3 +105,18 @@ _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 def words(n: int) -> str:
     """A small count as a word ('three'), larger ones as digits."""
     return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+_SINGULAR = {"participants": "participant", "weeks": "week", "years": "year",
+             "studies": "study", "months": "month", "records": "record",
+             "outcomes": "outcome", "days": "day"}
+
+
+def with_unit(text: str, value: float, unit: str | None) -> str:
+    """``text`` (a formatted value) followed by its unit, in the singular when
+    the value is exactly one ("1 participant", "1 week")."""
+    if not unit:
+        return text
+    if unit in _SINGULAR and abs(float(value)) == 1:
+        unit = _SINGULAR[unit]
+    return f"{text} {unit}"

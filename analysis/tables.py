@@ -167,8 +167,8 @@ def provenance_table(pkg) -> str:
                 row["relation"], "") + value
         if not _missing(row["low"]):
             value += f" ({fmt.ci(row['low'], row['high'], fmt.decimals(row['low']))})"
-        unit = "" if _missing(row["unit"]) else " " + row["unit"]
-        rows.append([f"`{nid}`", value + unit, f"`{row['source_id']}`", row["location"],
+        value = fmt.with_unit(value, row["value"], None if _missing(row["unit"]) else row["unit"])
+        rows.append([f"`{nid}`", value, f"`{row['source_id']}`", row["location"],
                      prov["tag"], "yes" if prov["confirmed"] else "**no**"])
     return md_table(["Number", "Value", "Source (see the sources table)", "Where in the source", "Tag",
                      "Confirmed"], rows, "llllcc", widths=[28, 20, 20, 22, 4, 7])

@@ -100,6 +100,19 @@ def test_p_formatting(value, text):
     assert fmt.p(value) == text
 
 
+def test_units_take_the_singular_for_exactly_one(R):
+    assert fmt.with_unit("1", 1, "participants") == "1 participant"
+    assert fmt.with_unit("2", 2, "participants") == "2 participants"
+    assert fmt.with_unit("1.0", 1.0, "weeks") == "1.0 week"
+    assert fmt.with_unit("1", 1, "mg") == "1 mg"
+    assert fmt.with_unit("1", 1, None) == "1"
+    from analysis import tables
+    table = tables.provenance_table(R.pkg)
+    import re
+    assert "| 1 participant |" in table
+    assert not re.search(r"\| 1 participants", table)
+
+
 def test_number_formatting_rounds_half_up_with_true_minus():
     assert fmt.num(2.25, 1) == "2.3"
     assert fmt.num(-0.34, 2) == "\u22120.34"
