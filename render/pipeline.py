@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -343,7 +344,13 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) ->
         typst.compile(str(typ), output=str(out), root=str(root), font_paths=[],
                       ignore_system_fonts=True, timestamp=int(epoch))
     except typst.TypstError as exc:
-        raise RenderError(name, None, "typst", f"{exc.message} {exc.diagnostic}".strip()) from None
+        # The diagnostic already starts with the message; it names the
+        # generated file by its temporary path, which means nothing to a reader.
+        text = (getattr(exc, "diagnostic", "") or getattr(exc, "message", "") or str(exc)).strip()
+        text = text.replace(str(typ.parent) + os.sep, "")  # paths relative to the document
+        text = re.sub(r"\S*" + re.escape(typ.name), typ.name, text)
+        text += f"\n({typ.name} is generated from {name}; --keep keeps it to look at)"
+        raise RenderError(name, None, "typst", text) from None
     except TypeError:  # older typst wheels: no ignore_system_fonts keyword
         typst.compile(str(typ), output=str(out), root=str(root), timestamp=int(epoch))
 

@@ -404,9 +404,20 @@ def test_failure_mid_render_names_the_place_and_cleans_up(project, tmp_path, tex
     for needle in needles:
         assert needle in proc.stderr, proc.stderr
     assert "Nothing in the output folder was changed." in proc.stderr
+    assert str(tmpdir) not in proc.stderr and "render-" not in proc.stderr, \
+        "the message names a temporary path"
     assert previous.read_bytes() == SENTINEL
     assert sorted(p.name for p in previous.parent.iterdir()) == ["report.html"]
     assert leftovers(tmpdir) == [], "temporary files left behind"
+
+
+def test_typst_failure_is_reported_once_with_the_generated_file_named(project, tmp_path):
+    (project / "broken.qmd").write_text(TYPST_DOC, encoding="utf-8")
+    proc = run([sys.executable, "-m", "render", "broken.qmd", "-M", "papersize:no-such-paper"],
+               project, clean_env(tmp_path / "tmp"))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count('"presentation-4-3"') == 1, proc.stderr  # typst's list, once
+    assert "broken.typ:" in proc.stderr and "--keep" in proc.stderr, proc.stderr
 
 
 def test_successful_render_leaves_no_temporary_files(project, tmp_path):
