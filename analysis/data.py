@@ -139,6 +139,7 @@ class _Table:
     rows: list[dict[str, Any]]          # typed values, None for missing
     lines: list[int]                    # physical start line of each data row
     ok: bool                            # False if the header or a row was unreadable
+    unread_keys: set = field(default_factory=set)  # keys of rows skipped as unreadable
 
 
 def _check(root: Path):
@@ -180,8 +181,7 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
     fields = schema["fields"]
     names = [f["name"] for f in fields]
     missing_values = schema.get("missingValues", descriptor.get("missingValues", [""]))
-    pk = schema.get("primaryKey", [])
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = _pk_list(res)
     errors: list[DataError] = []
     table = _Table(rows=[], lines=[], ok=True)
     try:
@@ -218,6 +218,9 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
                 ctx = dict(file=fname, row=rowno, line=start, key=key_label)
                 if len(cells) != len(names):
                     table.ok = False
+                    if pk and all(names.index(k) < len(cells) for k in pk):
+                        # the row exists: references to it are not a second problem
+                        table.unread_keys.add(tuple(cells[names.index(k)] for k in pk))
                     errors.append(DataError(
                         f"the row has {len(cells)} cells but the header has {len(names)}. Check for an "
                         "unquoted comma or a missing cell; quote cells that contain commas.",
@@ -364,9 +367,13 @@ def _ctx(table: _Table, i: int, fname: str, pkname: str | None) -> dict:
     return dict(file=fname, row=i + 1, line=table.lines[i], key=key)
 
 
+def _pk_list(res: dict) -> list[str]:
+    pk = res["schema"].get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
 def _pk_name(res: dict) -> str | None:
-    pk = res["schema"].get("primaryKey", [])
-    pk = [pk] if isinstance(pk, str) else pk
+    pk = _pk_list(res)
     return pk[0] if len(pk) == 1 else None
 
 
@@ -385,6 +392,8 @@ def _foreign_keys(tables: dict[str, _Table], resources: dict[str, dict], files: 
             if target not in tables or not tables[target].ok and not tables[target].rows:
                 continue
             known = {tuple(r.get(f) for f in rfields) for r in tables[target].rows}
+            if rfields == _pk_list(resources[target]):
+                known |= tables[target].unread_keys
             for i, row in enumerate(table.rows):
                 if is_list:
                     raw = row.get(fields[0])

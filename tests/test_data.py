@@ -296,6 +296,16 @@ def test_bad_input_is_caught(root, case, tmp_path):
         assert f"row {err.row}" in msg
 
 
+def test_an_unreadable_row_is_one_problem_not_two(root):
+    # y13.mood.p is named by a claim in claims.csv; its row having a surplus
+    # cell must not also make the claim's reference to it "unknown".
+    claims = (root / "claims.csv").read_text(encoding="utf-8")
+    assert "y13.mood.p" in claims
+    row = _extra_cell(root)
+    errs = D.validate(root)
+    assert [(e.file, e.rule, e.row) for e in errs] == [("data/numbers.csv", "row-length", row)]
+
+
 def test_physical_line_differs_from_row_after_multiline_cell(root):
     _set(root, "numbers.csv", "y13.dose.ldn", "note", "oral,\nonce daily")  # quoted cell over two lines
     row = _set(root, "numbers.csv", "y13.pain.p", "value", "1.3")
