@@ -204,6 +204,19 @@ def compute(pkg) -> Results:
     checks.append(Check("final-p-from-ci", "FINAL: P recomputed from its published interval",
                         fin_p_pub, (lo + hi) / 2, lo <= fin_p_pub + half and hi >= fin_p_pub - half,
                         "published P lies within the range allowed by the rounded interval"))
+    # INNOVA gives both a Cohen's d and a P for its primary pain comparison:
+    # do they describe the same test? (We pool its d.)
+    d_pub, inv_p = v("inv.pain.cohens-d"), v("inv.pain.p")
+    n_l, n_p = int(v("inv.n.randomized.ldn")), int(v("inv.n.randomized.placebo"))
+    half_d = 0.5 * 10 ** -fmt.decimals(d_pub)
+    p_hi, p_lo = (stats.p_from_d(abs(d_pub) + k * half_d, n_l, n_p).p for k in (-1, 1))
+    evidence.innova_p_from_d = SimpleNamespace(p=stats.p_from_d(d_pub, n_l, n_p).p, low=p_lo,
+                                               high=p_hi, n_ldn=n_l, n_pbo=n_p, d=d_pub, p_pub=inv_p,
+                                               d_from_p=stats.d_from_p(inv_p, n_l, n_p))
+    checks.append(Check("innova-p-from-d", "INNOVA: P recomputed from its published d and group sizes",
+                        inv_p, evidence.innova_p_from_d.p, p_lo <= inv_p <= p_hi,
+                        "two-sample t from d and the randomized group sizes; the published P "
+                        "must lie in the range allowed by d's rounding"))
     return Results(pkg=pkg, n=n, grim=grim, design=design, responders=responders, pain=pain,
                    secondary=secondary, blinding=blinding, evidence=evidence, checks=checks)
 

@@ -657,6 +657,29 @@ def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
     )
 
 
+def p_from_d(d: float, n1: int, n2: int) -> Result:
+    """Two-sided P of a two-sample t test from Cohen's d and the group sizes,
+    t = d * sqrt(n1 n2 / (n1 + n2)) on n1 + n2 - 2 df (Borenstein et al. 2009 ch. 4)."""
+    for name, n in (("n1", n1), ("n2", n2)):
+        if int(n) != n or n < 2:
+            raise ValueError(f"{name} must be a whole number of at least 2, got {n!r}")
+    if not math.isfinite(d):
+        raise ValueError(f"d must be finite, got {d!r}")
+    df = n1 + n2 - 2
+    t = d * math.sqrt(n1 * n2 / (n1 + n2))
+    return Result(estimate=float(d), low=None, high=None, p=float(2 * sps.t.sf(abs(t), df)),
+                  method="P from Cohen's d and group sizes, two-sample t test (pooled SD)",
+                  reference="borenstein2009introduction", extra={"t": t, "df": df})
+
+
+def d_from_p(p: float, n1: int, n2: int) -> float:
+    """Cohen's d (absolute) that a two-sided two-sample t test P implies for the
+    group sizes: the inverse of :func:`p_from_d` (Borenstein et al. 2009 ch. 4)."""
+    _check_p(p, "P")
+    df = n1 + n2 - 2
+    return float(sps.t.isf(p / 2, df)) / math.sqrt(n1 * n2 / (n1 + n2))
+
+
 def _p_t_from_ci(est: float, lo: float, hi: float, df: float, alpha: float) -> float:
     se = (hi - lo) / (2 * float(sps.t.isf(alpha / 2, df)))
     return float(2 * sps.t.sf(abs(est) / se, df))

@@ -42,12 +42,24 @@ def test_expected_disagreements_with_published_numbers(R):
     # The published responder P (0.05) is reproduced by the uncorrected
     # chi-squared test only. A new disagreement, or a vanished one, fails here.
     assert R.disagreements == sorted([
+        "innova-p-from-d",
         "responders-p-chi2_cc", "responders-p-fisher",
         "responders-p-mcnemar_exact", "responders-p-mcnemar_midp",
     ])
     assert R.check("responders-p-chi2").agrees
     assert R.check("final-p-from-ci").agrees
     assert R.check("grim-n-vs-registry-baseline").agrees
+
+
+def test_innova_d_and_p_do_not_describe_one_test(R):
+    # INNOVA's abstract: d 0.19 and P 0.236 with 48 and 50 women randomized.
+    # Hand: t = 0.19 x sqrt(48 x 50 / 98) = 0.940 on 96 df, two-sided P 0.35;
+    # P 0.236 needs |t| 1.192, so d 0.241.
+    c, inv = R.check("innova-p-from-d"), R.evidence.innova_p_from_d
+    assert not c.agrees and c.published == 0.236
+    assert c.recomputed == pytest.approx(2 * sps.t.sf(0.19 * math.sqrt(48 * 50 / 98), 96))
+    assert c.recomputed == pytest.approx(0.349, abs=0.001)
+    assert inv.d_from_p == pytest.approx(0.241, abs=0.001)
 
 
 def test_pain_interval_follows_altman_bland(R):

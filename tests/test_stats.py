@@ -24,6 +24,8 @@ from analysis.core import Result
 from analysis.stats import (
     NNT,
     adjust_pvalues,
+    d_from_p,
+    p_from_d,
     chi2_2x2,
     ci_from_p,
     ci_from_p_t,
@@ -514,6 +516,24 @@ def test_holm_hand_checked():
     assert res["A"] == (pytest.approx(0.03), True)
     assert res["C"] == (pytest.approx(0.06), False)
     assert res["B"] == (pytest.approx(0.06), False)
+
+
+@pytest.mark.parametrize("n1,n2", [(48, 50), (10, 12), (30, 30)])
+def test_p_from_d_matches_scipy_two_sample_t(n1, n2):
+    # Two samples built to have Cohen's d (pooled SD) exactly 0.19: scipy's
+    # Student t test on the raw data must give the P that p_from_d gives.
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=n1), rng.normal(size=n2)
+    a, b = (a - a.mean()) / a.std(ddof=1), (b - b.mean()) / b.std(ddof=1)
+    a = a + 0.19  # both SDs 1, so the pooled SD is 1 and d = 0.19
+    res = p_from_d(0.19, n1, n2)
+    assert res.p == pytest.approx(sps.ttest_ind(a, b).pvalue, rel=1e-10)
+    assert p_from_d(-0.19, n1, n2).p == pytest.approx(res.p)
+    with pytest.raises(ValueError, match="n1"):
+        p_from_d(0.2, 1, 10)
+    # d_from_p: the |t| whose two-sided P is the given P, scaled to d
+    t = sps.ttest_ind(a, b).statistic
+    assert d_from_p(res.p, n1, n2) == pytest.approx(t / np.sqrt(n1 * n2 / (n1 + n2)), rel=1e-9)
 
 
 @pytest.mark.parametrize("method", ["holm", "fdr_bh"])
