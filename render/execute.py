@@ -141,7 +141,10 @@ def start_kernel(cwd: Path) -> Kernel:
         _RUNNING.add(kernel)
     quiet = {} if os.environ.get("DEBUG") not in (None, "", "0") else {"stderr": subprocess.DEVNULL}
     try:
-        run_sync(km.start_kernel)(cwd=str(cwd), **quiet)
+        # As nbclient does when it starts a kernel itself: IPython's history in
+        # memory, not in a SQLite file shared by kernels running at once.
+        run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                  **quiet)
     except BaseException:
         kernel.shutdown()
         raise
@@ -174,6 +177,11 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
                 if k is not None:
                     outputs[k] = [dict(o) for o in cell.outputs]
     finally:
+        if client.kc is not None:  # nbclient leaves a client it did not create open
+            try:
+                client.kc.stop_channels()
+            except Exception:  # already closed
+                pass
         kernel.shutdown()
 
 

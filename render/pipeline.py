@@ -304,7 +304,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         cached = cache.load_output(root, out.name, okey)
         if cached is not None:
             out.write_bytes(cached)
-            timer.add(f"{stem}: {fmt} (unchanged, reused)", time.perf_counter() - t)
+            timer.add(f"{stem}: {_stage(fmt)} (unchanged, reused)", time.perf_counter() - t)
             return out
     common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
               "--lua-filter", str(FILTER), "--citeproc", "--resource-path", f"{work}{os.pathsep}{root}",
@@ -321,7 +321,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         run_pandoc(args, name=job.name, cwd=work)
         if use_cache:
             cache.store_output(root, out.name, okey, out.read_bytes())
-        timer.add(f"{stem}: html", time.perf_counter() - t)
+        timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
         return out
     typ = work / f"{stem}.typ"
     args = common + ["-t", "typst", "--template", str(TEMPLATES / "page.typ"), "-o", str(typ)]
@@ -334,8 +334,13 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:
         cache.store_output(root, out.name, okey, out.read_bytes())
-    timer.add(f"{stem}: pdf (pandoc+typst)", time.perf_counter() - t)
+    timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
     return out
+
+
+def _stage(fmt: str) -> str:
+    """A format's stage name in the timings: the same whether run or reused."""
+    return "html" if fmt == "html" else "pdf (pandoc+typst)"
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
@@ -374,11 +379,12 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
     pool = ThreadPoolExecutor(max_workers=max(2, 4 * len(jobs)))
+    early: dict = {}  # id(job) -> future of a kernel started ahead for it
     try:
         # A document with code and no cache entry will certainly execute: start
         # its kernel now, so that it boots while the cache keys are computed.
         from . import cache
-        early = {j.name: pool.submit(start_kernel, root) for j in jobs if j.doc.has_code
+        early = {id(j): pool.submit(start_kernel, root) for j in jobs if j.doc.has_code
                  and not (use_cache and cache.has_entry(root, j.doc))}
         if use_cache:
             context = render_context(root)
@@ -388,7 +394,7 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
         def document(job: Job) -> list:
             # a document's formats start as soon as its own code has run,
             # while the other documents may still be executing
-            kernel = early[job.name].result() if job.name in early else None
+            kernel = early[id(job)].result() if id(job) in early else None
             if job.results is None:
                 run_code(job, root=root, timer=timer, kernel=kernel)
             elif kernel is not None:  # cannot happen unless the cache changed meanwhile
@@ -410,6 +416,9 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        for f in early.values():  # a kernel started ahead but never used (a failure
+            if f.done() and not f.cancelled() and f.exception() is None:  # or Ctrl-C
+                f.result().shutdown()  # before documents ran); a no-op once used
         if keep:
             timer.say(f"  kept intermediate files in {stage}")
         else:

@@ -137,8 +137,12 @@ def test_unchanged_render_skips_the_kernel(tmp_path, monkeypatch):
     def no_kernel(*a, **k):
         raise AssertionError("the kernel was started although nothing changed")
     monkeypatch.setattr(pipeline, "execute", no_kernel)
+    monkeypatch.setattr(pipeline, "start_kernel", no_kernel)  # not even one started ahead
     second = pipeline.render([root / "everything.qmd"], root=root, outdir=out, quiet=True)
     assert "everything: execute (cached)" in second
+    # a reused output keeps its stage's name, so timings line up run against run
+    for stage in [k for k in first if k.startswith("everything: ") and "execute" not in k]:
+        assert f"{stage} (unchanged, reused)" in second, (stage, list(second))
     assert (out / "everything.html").read_bytes() == html
     # a prose-only edit re-renders from the cache, with the new prose
     doc = root / "everything.qmd"

@@ -491,6 +491,73 @@ def test_ctrl_c_stops_the_render_cleanly(project, tmp_path):
             os.kill(kernel, signal.SIGKILL)
 
 
+def _kernel_children() -> list[int]:
+    """Live ipykernel processes whose parent is this (the test) process."""
+    me, found = str(os.getpid()), []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[1] == me and fields[0] != "Z" and "ipykernel" in cmd:
+            found.append(int(proc.name))
+    return found
+
+
+def test_failure_before_documents_run_stops_kernels_started_ahead(project, tmp_path, monkeypatch):
+    # Kernels start as soon as a document is known to need one. If the render
+    # then fails (here: Ctrl-C while the cache keys are computed), every such
+    # kernel must be stopped and its socket folder removed.
+    import tempfile
+
+    from render import pipeline
+    (project / "a.qmd").write_text("---\ntitle: A\n---\n\n```{python}\n1 + 1\n```\n", encoding="utf-8")
+    (project / "b.qmd").write_text("---\ntitle: B\n---\n\n```{python}\n2 + 2\n```\n", encoding="utf-8")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+
+    def interrupted(job, **kw):
+        time.sleep(0.3)  # the kernels are being launched meanwhile
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pipeline, "lookup_cache", interrupted)
+    before = set(_kernel_children())
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.render([project / "a.qmd", project / "b.qmd"], root=project,
+                        outdir=project / "_output", quiet=True)
+    deadline = time.monotonic() + 10
+    while set(_kernel_children()) - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert set(_kernel_children()) - before == set(), "a kernel started ahead outlived the render"
+    assert leftovers(tmpdir) == [], "temporary files left behind"
+
+
+def test_the_same_document_twice_gets_two_kernels(project, tmp_path):
+    (project / "a.qmd").write_text("---\ntitle: A\nformat: html\n---\n\n```{python}\n1 + 1\n```\n",
+                                   encoding="utf-8")
+    from render import pipeline
+    pipeline.render([project / "a.qmd", project / "a.qmd"], root=project, outdir=tmp_path / "out",
+                    quiet=True, use_cache=False)
+    assert (tmp_path / "out" / "a.html").exists()
+
+
+def test_kernels_keep_no_history_file(project, tmp_path):
+    # IPython's history stays in memory (as nbclient arranges when it starts a
+    # kernel): no SQLite file that kernels running at once would share.
+    (project / "a.qmd").write_text("---\ntitle: A\nformat: html\n---\n\n```{python}\n1 + 1\n```\n",
+                                   encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = run([sys.executable, "-m", "render", "a.qmd", "--quiet"], project,
+               clean_env(tmp_path / "tmp", HOME=str(home), IPYTHONDIR=str(home / ".ipython")))
+    assert proc.returncode == 0, proc.stderr
+    assert not list(home.rglob("history.sqlite")), "a kernel wrote IPython history to disk"
+
+
 # --------------------------------------------------------------- the PDF ----
 
 def _pdf(two_renders, name="report.pdf") -> PdfReader:
