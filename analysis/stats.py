@@ -676,6 +676,9 @@ def d_from_p(p: float, n1: int, n2: int) -> float:
     """Cohen's d (absolute) that a two-sided two-sample t test P implies for the
     group sizes: the inverse of :func:`p_from_d` (Borenstein et al. 2009 ch. 4)."""
     _check_p(p, "P")
+    for name, n in (("n1", n1), ("n2", n2)):
+        if int(n) != n or n < 2:
+            raise ValueError(f"{name} must be a whole number of at least 2, got {n!r}")
     df = n1 + n2 - 2
     return float(sps.t.isf(p / 2, df)) / math.sqrt(n1 * n2 / (n1 + n2))
 
@@ -771,18 +774,26 @@ def adjust_pvalues(
                                  "run a sensitivity analysis")
             v = missing
         values.append(_check_p(float(v), f"P value for {name!r}"))
+    # The same arithmetic as statsmodels, so that a P value on the boundary is
+    # rejected or not exactly as there: decisions compare the raw P values
+    # with their thresholds; adjusted values are capped at 1.
     m = len(values)
     order = sorted(range(m), key=lambda i: values[i])
-    adjusted = [0.0] * m
-    if method == "holm":  # step-down: running maximum of (m - rank + 1) p, ascending
-        running = 0.0
+    adjusted, reject = [0.0] * m, [False] * m
+    if method == "holm":  # step-down: stop at the first p_(k) > alpha / (m - k + 1)
+        running, rejecting = 0.0, True
         for rank, i in enumerate(order):
-            running = max(running, min(1.0, (m - rank) * values[i]))
-            adjusted[i] = running
-    else:  # fdr_bh, step-up: running minimum of m p / rank, descending
-        running = 1.0
+            running = max(running, (m - rank) * values[i])
+            adjusted[i] = min(1.0, running)
+            rejecting = rejecting and values[i] <= alpha / (m - rank)
+            reject[i] = rejecting
+    else:  # fdr_bh, step-up: reject up to the largest k with p_(k) <= k alpha / m
+        running = math.inf
+        last = max((rank for rank in range(1, m + 1) if values[order[rank - 1]] <= rank / m * alpha),
+                   default=0)
         for rank in range(m, 0, -1):
             i = order[rank - 1]
-            running = min(running, m * values[i] / rank)
-            adjusted[i] = running
-    return {name: (a, a <= alpha) for name, a in zip(names, adjusted)}
+            running = min(running, values[i] / (rank / m))
+            adjusted[i] = min(1.0, running)
+            reject[i] = rank <= last
+    return {name: (a, r) for name, a, r in zip(names, adjusted, reject)}

@@ -543,12 +543,15 @@ def test_adjustment_matches_statsmodels(method):
     cases = [BH_1995, [0.01, 0.04, 0.03], [0.05, 0.05, 0.01, 0.2], [0.9], [0.049, 0.051]]
     cases += [list(rng.uniform(0, 0.2, size=n)) for n in (2, 5, 12, 30)]
     cases += [list(np.round(rng.uniform(0, 0.1, size=10), 2))]  # many ties
+    # on the boundary: 6 x 0.025 / 3 is 0.05 plus a rounding error in floating point
+    cases += [[0.152, 0.236, 0.05, 0.025, 0.0125, 0.0125], [0.01, 0.02, 0.03, 0.04, 0.05]]
+    cases += [list(rng.choice([0.0125, 0.025, 0.05, 0.01, 0.02], size=n)) for n in (4, 8, 12)]
     for ps in cases:
         for alpha in (0.05, 0.1):
             res = adjust_pvalues({f"H{i}": p for i, p in enumerate(ps)}, method, alpha=alpha)
             reject, adj, _, _ = multipletests(ps, alpha=alpha, method=method)
             assert [a for a, _ in res.values()] == pytest.approx(list(adj), abs=1e-12)
-            assert [r for _, r in res.values()] == list(reject)
+            assert [r for _, r in res.values()] == list(reject), (ps, alpha)
 
 
 def test_adjust_missing_values_need_an_explicit_choice():
