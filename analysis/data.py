@@ -139,7 +139,7 @@ class _Table:
     rows: list[dict[str, Any]]          # typed values, None for missing
     lines: list[int]                    # physical start line of each data row
     ok: bool                            # False if the header or a row was unreadable
-    unread_keys: set = field(default_factory=set)  # keys of rows skipped as unreadable
+    unread_keys: set = field(default_factory=set)  # typed keys of rows skipped as unreadable
 
 
 def _check(root: Path):
@@ -220,7 +220,10 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
                     table.ok = False
                     if pk and all(names.index(k) < len(cells) for k in pk):
                         # the row exists: references to it are not a second problem
-                        table.unread_keys.add(tuple(cells[names.index(k)] for k in pk))
+                        key = [_cell(fields[names.index(k)], cells[names.index(k)], missing_values,
+                                     res["name"], ctx) for k in pk]
+                        if not any(err for _, err in key):
+                            table.unread_keys.add(tuple(value for value, _ in key))
                     errors.append(DataError(
                         f"the row has {len(cells)} cells but the header has {len(names)}. Check for an "
                         "unquoted comma or a missing cell; quote cells that contain commas.",
