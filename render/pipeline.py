@@ -382,7 +382,8 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     early: dict = {}  # id(job) -> future of a kernel started ahead for it
     try:
         # A document with code and no cache entry will certainly execute: start
-        # its kernel now, so that it boots while the cache keys are computed.
+        # its kernel now, so that it boots while the cache keys are computed;
+        # one whose entry turns out stale gets its kernel as soon as that is known.
         from . import cache
         early = {id(j): pool.submit(start_kernel, root) for j in jobs if j.doc.has_code
                  and not (use_cache and cache.has_entry(root, j.doc))}
@@ -390,6 +391,8 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
             context = render_context(root)
             for j in jobs:
                 lookup_cache(j, root=root, timer=timer, context=context)
+                if j.results is None and id(j) not in early:  # a stale entry: start now
+                    early[id(j)] = pool.submit(start_kernel, root)
 
         def document(job: Job) -> list:
             # a document's formats start as soon as its own code has run,

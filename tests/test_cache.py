@@ -149,3 +149,12 @@ def test_unchanged_render_skips_the_kernel(tmp_path, monkeypatch):
     doc.write_text(doc.read_text().replace("Tip body.", "Tip body, reworded."))
     pipeline.render([doc], root=root, outdir=out, quiet=True)
     assert "Tip body, reworded." in (out / "everything.html").read_text()
+    # a code edit makes the entry stale: a kernel is started and the code runs
+    monkeypatch.undo()
+    started = []
+    real_start = pipeline.start_kernel
+    monkeypatch.setattr(pipeline, "start_kernel", lambda cwd: started.append(cwd) or real_start(cwd))
+    doc.write_text(doc.read_text().replace("answer = 6 * 7", "answer = 6 * 9"))
+    third = pipeline.render([doc], root=root, outdir=out, quiet=True)
+    assert "everything: execute" in third and len(started) == 1
+    assert "The answer is 54" in (out / "everything.html").read_text()
