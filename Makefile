@@ -51,7 +51,7 @@ $(NODE_STAMP): package.json package-lock.json
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
-# Cold (cache cleared) and warm renders against the floor; prints a table and ratios.
+# Cold, prose-edit and warm renders against the floor and each document's own work; prints a table and ratios.
 bench: $(STAMP)
 	$(BIN)/python -m render.bench --runs $(or $(RUNS),3)
 

@@ -1,4 +1,4 @@
-"""make bench: time cold and warm renders against the floor, in one run.
+"""make bench: time cold, prose-edit and warm renders against the floor, in one run.
 
 Cold = execution cache cleared; prose = executed results cached, converted
 outputs cleared (as after an edit to prose); warm = nothing changed.
