@@ -79,6 +79,13 @@ def _check_count(name: str, value: int) -> int:
     return int(value)
 
 
+def _check_group_size(name: str, value: int) -> int:
+    """A group of a two-sample comparison: a whole number of at least 2."""
+    if _check_count(name, value) < 2:
+        raise ValueError(f"{name} must be a whole number of at least 2, got {value!r}")
+    return int(value)
+
+
 def _check_binomial(x: int, n: int, xname: str = "x", nname: str = "n") -> tuple[int, int]:
     x = _check_count(xname, x)
     n = _check_count(nname, n)
@@ -660,9 +667,7 @@ def p_from_ci(estimate: float, low: float, high: float, alpha: float = 0.05,
 def p_from_d(d: float, n1: int, n2: int) -> Result:
     """Two-sided P of a two-sample t test from Cohen's d and the group sizes,
     t = d * sqrt(n1 n2 / (n1 + n2)) on n1 + n2 - 2 df (Borenstein et al. 2009 ch. 4)."""
-    for name, n in (("n1", n1), ("n2", n2)):
-        if int(n) != n or n < 2:
-            raise ValueError(f"{name} must be a whole number of at least 2, got {n!r}")
+    n1, n2 = _check_group_size("n1", n1), _check_group_size("n2", n2)
     if not math.isfinite(d):
         raise ValueError(f"d must be finite, got {d!r}")
     df = n1 + n2 - 2
@@ -676,9 +681,7 @@ def d_from_p(p: float, n1: int, n2: int) -> float:
     """Cohen's d (absolute) that a two-sided two-sample t test P implies for the
     group sizes: the inverse of :func:`p_from_d` (Borenstein et al. 2009 ch. 4)."""
     _check_p(p, "P")
-    for name, n in (("n1", n1), ("n2", n2)):
-        if int(n) != n or n < 2:
-            raise ValueError(f"{name} must be a whole number of at least 2, got {n!r}")
+    n1, n2 = _check_group_size("n1", n1), _check_group_size("n2", n2)
     df = n1 + n2 - 2
     return float(sps.t.isf(p / 2, df)) / math.sqrt(n1 * n2 / (n1 + n2))
 
