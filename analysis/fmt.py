@@ -54,6 +54,12 @@ def decimals(value: float) -> int:
     return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
 
 
+def rounding_half(*values: float) -> float:
+    """Half a unit of the last digit the most precise of ``values`` carries:
+    how far a published number may be from the value it was rounded from."""
+    return 0.5 * 10 ** -max(decimals(v) for v in values)
+
+
 def as_published(value: float) -> str:
     """A published number with the digits it was stored with (0.05 stays '0.05')."""
     return num(value, decimals(value))

@@ -66,7 +66,7 @@ def _rounds_to(value: float, published: float, decimals: int) -> bool:
 def p_range_from_rounded_ci(est: float, low: float, high: float) -> tuple[float, float]:
     """Range of P values (normal theory, Altman & Bland 2011) over every interval
     that rounds to the published limits: the limits are known only to their digits."""
-    half = 0.5 * 10 ** -max(fmt.decimals(low), fmt.decimals(high), fmt.decimals(est))
+    half = fmt.rounding_half(low, high, est)
     ps = [stats.p_from_ci(est, lo, hi).extra["p_exact_normal"]
           for lo in (low - half, low + half) for hi in (high - half, high + half)]
     return min(ps), max(ps)
@@ -199,7 +199,7 @@ def compute(pkg) -> Results:
 
     evidence = _evidence(pkg, n, p_pain)
     fin_p_pub = v("fin.pain.p")
-    half = 0.5 * 10 ** -fmt.decimals(fin_p_pub)
+    half = fmt.rounding_half(fin_p_pub)
     lo, hi = evidence.final_p_from_ci
     checks.append(Check("final-p-from-ci", "FINAL: P recomputed from its published interval",
                         fin_p_pub, (lo + hi) / 2, lo <= fin_p_pub + half and hi >= fin_p_pub - half,
@@ -208,7 +208,7 @@ def compute(pkg) -> Results:
     # do they describe the same test? (We pool its d.)
     d_pub, inv_p = v("inv.pain.cohens-d"), v("inv.pain.p")
     n_l, n_p = int(v("inv.n.randomized.ldn")), int(v("inv.n.randomized.placebo"))
-    half_d = 0.5 * 10 ** -fmt.decimals(d_pub)
+    half_d = fmt.rounding_half(d_pub)
     p_hi, p_lo = (stats.p_from_d(abs(d_pub) + k * half_d, n_l, n_p).p for k in (-1, 1))
     evidence.innova_p_from_d = SimpleNamespace(p=stats.p_from_d(d_pub, n_l, n_p).p, low=p_lo,
                                                high=p_hi, n_ldn=n_l, n_pbo=n_p, d=d_pub, p_pub=inv_p,

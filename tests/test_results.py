@@ -125,6 +125,12 @@ def test_units_take_the_singular_for_exactly_one(R):
     assert not re.search(r"\| 1 participants", table)
 
 
+def test_rounding_half_is_half_a_unit_of_the_finest_digit():
+    assert fmt.rounding_half(0.27) == pytest.approx(0.005)
+    assert fmt.rounding_half(-0.95, 0.3, 18.0) == pytest.approx(0.005)
+    assert fmt.rounding_half(31.0) == pytest.approx(0.5)
+
+
 def test_number_formatting_rounds_half_up_with_true_minus():
     assert fmt.num(2.25, 1) == "2.3"
     assert fmt.num(-0.34, 2) == "\u22120.34"
