@@ -80,11 +80,10 @@ def own_cells(root: Path, doc_path: Path, tmp: Path) -> float:
     from .execute import execute
 
     lines = doc_path.read_text(encoding="utf-8").splitlines(keepends=True)
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None) \
-        if lines and lines[0].strip() == "---" else None
-    head, body = (lines[:end + 1], lines[end + 1:]) if end is not None else ([], lines)
+    _, start = qmd._front_matter([ln.rstrip("\n") for ln in lines], doc_path.name)
     imports = "\n```{python}\n" + _import_line(analysis_dependencies(root)) + "\n```\n\n"
-    doc = qmd.parse(doc_path, "".join(head) + imports + "".join(body), display_name=doc_path.name)
+    doc = qmd.parse(doc_path, "".join(lines[:start]) + imports + "".join(lines[start:]),
+                    display_name=doc_path.name)
     calls: list[float] = []
     execute(doc, cwd=root, name=doc_path.name, progress=lambda label: calls.append(time.perf_counter()))
     done = time.perf_counter()
