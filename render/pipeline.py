@@ -40,9 +40,13 @@ HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "e
                 "link-citations", "lang"}
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
-                 "number-sections", "keep-typ", "toc", "link-citations", "lang"}
+                 "number-sections", "keep-typ", "toc", "link-citations", "lang",
+                 "template-partials"}
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
-                "execute", "link-citations", "jupyter"}
+                "execute", "link-citations", "jupyter", "date-format"}
+# Quarto's own Typst template (template.typ and its partials), copied from
+# Quarto 1.8.27; `template-partials` replace files of the same name.
+QUARTO_TYPST = TEMPLATES / "quarto-typst"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
           "citeproc": True}
@@ -97,7 +101,7 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
                 raise RenderError(doc.path.name, None, f"execute option '{k}'",
                                   "not understood by the offline renderer")
             opts[k] = v
-        for key in ("number-sections", "lang", "link-citations", "toc"):
+        for key in ("number-sections", "lang", "link-citations", "toc", "section-numbering"):
             if key in layer:
                 opts[key] = layer[key]
         fmts = layer.get("format") or {}
@@ -131,7 +135,7 @@ def document_formats(project: dict, doc: qmd.Document) -> list[str]:
 
 def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
     meta = {k: v for k, v in doc.meta.items() if k not in ("format", "execute")}
-    for key in ("bibliography", "csl", "lang", "link-citations", "number-sections"):
+    for key in ("bibliography", "csl", "lang", "link-citations", "number-sections", "date-format"):
         if key not in meta and key in project:
             meta[key] = project[key]
     for key in ("bibliography", "csl"):
@@ -144,16 +148,52 @@ def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
                 else str(root / meta[key])
     meta["authors"] = _authors(doc.meta.get("author"))
     meta.pop("author", None)
-    date = meta.get("date")
-    if date in ("today", "last-modified", "now"):
-        meta["date"] = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%-d %B %Y")
-    elif isinstance(date, (_dt.date, _dt.datetime)):
-        meta["date"] = date.strftime("%-d %B %Y")
+    if isinstance(meta.get("date"), (_dt.date, _dt.datetime)):
+        meta["date"] = meta["date"].isoformat()  # formatted per format in write_format
     meta.setdefault("lang", "en")
     meta.setdefault("link-citations", True)
     meta.setdefault("link-bibliography", True)
     meta["pagetitle"] = str(meta.get("title", doc.path.stem))
     return meta
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+_DAYJS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D")
+
+
+def format_date(value, date_format: str | None, epoch: str, *, fmt: str, lang: str,
+                name: str) -> str:
+    """A front-matter date as Quarto prints it: ``today``/``now``/``last-modified``
+    resolved (here: to SOURCE_DATE_EPOCH, the commit's time, so that a render is
+    reproducible), then formatted by ``date-format``: dayjs tokens, or Quarto's
+    defaults, "long" for HTML and "iso" for every other format."""
+    if value in ("today", "last-modified", "now"):
+        day = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+    else:
+        try:
+            day = _dt.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise RenderError(name, None, f"date: {value}",
+                              "the offline renderer reads ISO dates (YYYY-MM-DD) and "
+                              "today/now/last-modified; Quarto's other date forms are "
+                              "outside its subset") from None
+    pattern = str(date_format or ("long" if fmt == "html" else "iso")).strip()
+    if pattern == "iso":
+        return day.isoformat()
+    if pattern == "long" and str(lang).lower().startswith("en"):
+        # dayjs's "LL" in English: en-US "MMMM D, YYYY", other English locales "D MMMM YYYY"
+        pattern = "MMMM D, YYYY" if str(lang).lower() in ("en", "en-us") else "D MMMM YYYY"
+    if pattern in ("full", "long", "medium", "short"):
+        raise RenderError(name, None, f"date-format: {pattern}",
+                          f"the offline renderer has no '{pattern}' format for lang {lang}; "
+                          "give dayjs tokens such as 'D MMMM YYYY' instead")
+    tokens = {"YYYY": f"{day.year:04d}", "YY": f"{day.year % 100:02d}",
+              "MMMM": _MONTHS[day.month - 1], "MMM": _MONTHS[day.month - 1][:3],
+              "MM": f"{day.month:02d}", "M": str(day.month), "DD": f"{day.day:02d}",
+              "D": str(day.day)}
+    return _DAYJS.sub(lambda m: m.group(0)[1:-1] if m.group(0).startswith("[")
+                      else tokens[m.group(0)], pattern)
 
 
 def _authors(author) -> list[dict]:
@@ -168,7 +208,7 @@ def _authors(author) -> list[dict]:
         affs = a.get("affiliations", a.get("affiliation", []))
         affs = affs if isinstance(affs, list) else [affs]
         names = [x["name"] if isinstance(x, dict) else str(x) for x in affs]
-        entry = {"name": a.get("name", "")}
+        entry = {"name": a.get("name", ""), "affiliations": names}
         if names:
             entry["affiliation"] = "; ".join(names)
         out.append(entry)
@@ -276,13 +316,76 @@ def _tool_versions() -> bytes:
     return f"pandoc {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
 
 
+TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
+                  "notes.typ", "biblio.typ")
+
+
+def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path, list[Path]]:
+    """Quarto's Typst template in a folder of its own, with the document's
+    ``template-partials`` in place of Quarto's files of the same name (as Quarto
+    does). Returns the template and the partials used (for the output cache)."""
+    folder = work / "template"
+    folder.mkdir(exist_ok=True)
+    for f in QUARTO_TYPST.glob("*.typ"):
+        shutil.copyfile(f, folder / f.name)
+    partials = o.get("template-partials") or []
+    if isinstance(partials, str):
+        partials = [partials]
+    used = []
+    for rel in partials:
+        path = root / str(rel)
+        if not path.is_file():
+            raise RenderError(name, None, f"template-partials: {rel}", "file not found")
+        if path.name not in TYPST_PARTIALS:
+            raise RenderError(name, None, f"template-partials: {rel}",
+                              "the offline renderer replaces Quarto's own partials only: "
+                              + ", ".join(TYPST_PARTIALS))
+        shutil.copyfile(path, folder / path.name)
+        used.append(path)
+    return folder / "template.typ", used
+
+
+def format_metadata(meta: dict, o: dict, fmt: str, *, epoch: str, name: str) -> dict:
+    """The pandoc variables one format's template reads, named as Quarto names them."""
+    m = {k: v for k, v in meta.items() if k not in ("bibliography", "csl", "date-format")}
+    if "date" in m:
+        m["date"] = format_date(m["date"], meta.get("date-format"), epoch, fmt=fmt,
+                                lang=str(meta.get("lang", "en")), name=name)
+    if fmt != "typst":
+        return m
+    # Quarto's typst template: authors as `by-author` (name.literal, affiliations)
+    # and the page options as variables
+    m["by-author"] = [{"name": {"literal": a["name"]},
+                       "affiliations": [{"name": x} for x in a.get("affiliations", [])]}
+                      for a in meta.get("authors", [])]
+    # (pandoc's typst writer splits lang "en-GB" into lang "en" and region "GB")
+    m["labels"] = {"abstract": "Abstract"}
+    m["toc-depth"] = o.get("toc-depth", 3)
+    for k in ("papersize", "fontsize", "mainfont", "page-numbering", "toc", "toc-title"):
+        if k in o:
+            m[k] = o[k]
+    if o.get("margin"):
+        m["margin"] = dict(o["margin"])
+    # number-sections implies section-numbering 1.1.a (Quarto's typst format);
+    # a section-numbering that is set numbers sections whatever number-sections says.
+    numbering = o.get("section-numbering", meta.get("section-numbering"))
+    if numbering is None and o.get("number-sections", meta.get("number-sections", False)):
+        numbering = "1.1.a"
+    m.pop("section-numbering", None)
+    if numbering is not None:
+        m["section-numbering"] = str(numbering)
+    m.pop("number-sections", None)
+    return m
+
+
 def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, epoch: str,
                  use_cache: bool = True) -> Path:
     """Assemble, convert with pandoc and (for PDF) compile with typst; reuse the
     previous output when every input to pandoc and typst is byte-identical."""
     from . import cache
     t = time.perf_counter()
-    stem, o, meta = job.path.stem, job.opts[fmt], job.meta
+    stem, o = job.path.stem, job.opts[fmt]
+    meta = format_metadata(job.meta, o, fmt, epoch=epoch, name=job.name)
     work = stage / stem / fmt
     work.mkdir(parents=True, exist_ok=True)
     meta_file = work / "meta.yaml"
@@ -292,29 +395,37 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     src = work / f"{stem}.md"
     src.write_text(md, encoding="utf-8")
     out = stage / f"{stem}.{'html' if fmt == 'html' else 'pdf'}"
+    files = {k: ([job.meta[k]] if isinstance(job.meta.get(k), str) else job.meta.get(k) or [])
+             for k in ("bibliography", "csl")}
+    template, partials = (typst_template(o, root=root, work=work, name=job.name)
+                          if fmt == "typst" else (None, []))
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
-        inputs += [p.read_bytes() for p in sorted(TEMPLATES.iterdir()) if p.is_file()]
+        inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
+        inputs += [p.read_bytes() for p in partials]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
-        for key in ("bibliography", "csl"):
-            for f in ([meta[key]] if isinstance(meta.get(key), str) else meta.get(key) or []):
-                inputs.append(Path(f).read_bytes())
+        inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         okey = cache.output_key(inputs)
         cached = cache.load_output(root, out.name, okey)
         if cached is not None:
             out.write_bytes(cached)
             timer.add(f"{stem}: {_stage(fmt)} (unchanged, reused)", time.perf_counter() - t)
             return out
+    # File paths go to pandoc as options, never as metadata (which pandoc would
+    # read as Markdown: a "--" in a folder name would become a dash).
     common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
-              "--lua-filter", str(FILTER), "--citeproc", "--resource-path", f"{work}{os.pathsep}{root}",
+              "--lua-filter", str(FILTER), "--resource-path", f"{work}{os.pathsep}{root}",
               "--standalone"]
-    if o.get("number-sections", meta.get("number-sections", False)):
-        common.append("--number-sections")
+    common += [f"--bibliography={f}" for f in files["bibliography"]]
+    common += [f"--csl={f}" for f in files["csl"]]
+    common.append("--citeproc")
     if fmt == "html":
         args = common + ["-t", "html5", "--template", str(TEMPLATES / "page.html"),
                          "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
                          "-o", str(out)]
+        if o.get("number-sections", job.meta.get("number-sections", False)):
+            args.append("--number-sections")
         if o.get("toc"):
             args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
             args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
@@ -324,12 +435,10 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
         return out
     typ = work / f"{stem}.typ"
-    args = common + ["-t", "typst", "--template", str(TEMPLATES / "page.typ"), "-o", str(typ)]
-    for k in ("papersize", "fontsize", "mainfont", "section-numbering", "page-numbering"):
-        if k in o:
-            args += ["--metadata", f"{k}={o[k]}"]
-    for side, size in (o.get("margin") or {}).items():
-        args += ["--metadata", f"margin-{side}={size}"]
+    # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
+    # of Typst citations (the Lua filter shifts headings up when there is no level 1).
+    args = common + ["-t", "typst-citations", "--template", str(template), "--wrap=none",
+                     "-o", str(typ)]
     run_pandoc(args, name=job.name, cwd=work)
     compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:
@@ -344,6 +453,8 @@ def _stage(fmt: str) -> str:
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
+    """PDF from Typst with the typst wheel: Typst's own fonts only (so the PDF is
+    the same on every machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
     import typst
     try:
         typst.compile(str(typ), output=str(out), root=str(root), font_paths=[],
@@ -356,8 +467,6 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) ->
         text = re.sub(r"\S*" + re.escape(typ.name), typ.name, text)
         text += f"\n({typ.name} is generated from {name}; --keep keeps it to look at)"
         raise RenderError(name, None, "typst", text) from None
-    except TypeError:  # older typst wheels: no ignore_system_fonts keyword
-        typst.compile(str(typ), output=str(out), root=str(root), timestamp=int(epoch))
 
 
 def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,

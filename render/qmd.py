@@ -17,6 +17,7 @@ from .errors import RenderError
 FRONT_MATTER_KEYS = {
     "title", "subtitle", "author", "date", "abstract", "bibliography", "csl",
     "lang", "format", "execute", "number-sections", "toc", "keywords",
+    "section-numbering", "date-format",
 }
 # Cell options (``#| key: value``) the offline renderer implements.
 CELL_OPTIONS = {

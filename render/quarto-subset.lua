@@ -2,6 +2,12 @@
 -- cross-references (@fig-, @tbl-, @sec-) numbered as Quarto numbers them,
 -- figure alt text from fig-alt, and callouts for HTML and Typst.
 -- Run before --citeproc so that citeproc sees only real citations.
+--
+-- For Typst the filter writes what Quarto's own filters write (figures and
+-- tables as `#figure(..., kind: "quarto-float-tbl", supplement: "Table")`,
+-- references as `#ref(<id>, supplement: [Table])`, callouts as a call of
+-- `callout(...)`), so that one Typst template serves both renderers and
+-- Typst itself numbers figures, tables and sections.
 
 local is_typst = FORMAT:match("typst") ~= nil
 local refs = {}
@@ -13,6 +19,13 @@ local CALLOUT_TITLE = {
 }
 
 local NBSP = "\u{00A0}"  -- Quarto joins "Figure" and its number with a no-break space
+
+-- Quarto's callout colours (filters/modules/constants.lua): background, icon
+local CALLOUT_COLOURS = {
+  note = { "dae6fb", "0758E5" }, warning = { "fcefdc", "EB9113" },
+  important = { "f7dddc", "CC1914" }, caution = { "ffe5d0", "FC5300" },
+  tip = { "ccf1e3", "00A047" },
+}
 
 local function prefix_of(id)
   return id and id:match("^(%a+)%-") or nil
@@ -49,7 +62,7 @@ local function number_things(blocks)
     counts[kind] = counts[kind] + 1
     local label = KIND[kind] .. NBSP .. counts[kind]
     refs[el.identifier] = label
-    el.caption = prepend_caption(el.caption, label)
+    if not is_typst then el.caption = prepend_caption(el.caption, label) end
   end
   return blocks:walk({
     traverse = "topdown",
@@ -92,6 +105,39 @@ local function number_things(blocks)
   })
 end
 
+local function typst_inlines(inlines)
+  local doc = pandoc.Pandoc({ pandoc.Plain(inlines) })
+  return pandoc.write(doc, "typst"):gsub("%s+$", "")
+end
+
+-- A numbered figure or table as Quarto writes it for Typst (make_typst_figure).
+local function typst_float(content, caption, id, kind)
+  local out = pandoc.Blocks({ pandoc.RawBlock("typst", "#figure([") })
+  out:extend(content)
+  out:insert(pandoc.RawBlock("typst",
+    "], caption: figure.caption(\nposition: " .. (kind == "tbl" and "top" or "bottom") ..
+    ", \n[\n" .. typst_inlines(pandoc.utils.blocks_to_inlines(caption.long)) .. "\n]), \n" ..
+    'kind: "quarto-float-' .. kind .. '", \nsupplement: "' .. KIND[kind] .. '", \n)\n<' ..
+    id .. ">\n"))
+  return out
+end
+
+local function typst_floats(blocks)
+  return blocks:walk({
+    Figure = function(f)
+      if prefix_of(f.identifier) ~= "fig" then return nil end
+      return typst_float(f.content, f.caption, f.identifier, "fig")
+    end,
+    Table = function(t)
+      if prefix_of(t.identifier) ~= "tbl" then return nil end
+      local id, caption = t.identifier, t.caption
+      t.identifier = ""
+      t.caption = pandoc.Caption()
+      return typst_float(pandoc.Blocks({ t }), caption, id, "tbl")
+    end,
+  })
+end
+
 local function resolve_refs(blocks)
   return blocks:walk({
     Cite = function(c)
@@ -114,16 +160,15 @@ local function resolve_refs(blocks)
                " has that label)")
         end
         if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
-        out:insert(pandoc.Link(text, "#" .. id, "", { class = "quarto-xref" }))
+        if is_typst then
+          out:insert(pandoc.RawInline("typst", "#ref(<" .. id .. ">, supplement: [" .. KIND[p] .. "])"))
+        else
+          out:insert(pandoc.Link(text, "#" .. id, "", { class = "quarto-xref" }))
+        end
       end
       return out
     end,
   })
-end
-
-local function typst_inlines(inlines)
-  local doc = pandoc.Pandoc({ pandoc.Plain(inlines) })
-  return pandoc.write(doc, "typst"):gsub("%s+$", "")
 end
 
 local function callout(div)
@@ -143,12 +188,13 @@ local function callout(div)
     title = pandoc.Inlines({ pandoc.Str(CALLOUT_TITLE[kind]) })
   end
   if is_typst then
-    local out = pandoc.Blocks({
-      pandoc.RawBlock("typst", '#callout(kind: "' .. kind .. '", title: [' ..
-        typst_inlines(title) .. "])["),
-    })
+    -- Quarto's call (customnodes/callout.lua); the icon is left to the template
+    local colours = CALLOUT_COLOURS[kind]
+    local out = pandoc.Blocks({ pandoc.RawBlock("typst", "#block[\n#callout(\nbody: \n[") })
     out:extend(body)
-    out:insert(pandoc.RawBlock("typst", "]"))
+    out:insert(pandoc.RawBlock("typst", "]\n, \ntitle: \n[\n" .. typst_inlines(title) ..
+      '\n]\n, \nbackground_color: \nrgb("#' .. colours[1] .. '")\n, \nicon_color: \nrgb("#' ..
+      colours[2] .. '")\n, \nicon: \nnone\n, \nbody_background_color: \nwhite\n)\n]'))
     return out
   end
   local header = pandoc.Div({
@@ -161,10 +207,23 @@ local function callout(div)
     { { "role", "note" }, { "aria-label", pandoc.utils.stringify(title) } }))
 end
 
+-- Quarto shifts headings up by one level in Typst output when a document has
+-- no level-1 heading (format-typst.ts), so "##" sections are numbered 1, 2, ...
+local function shift_headings(blocks)
+  local has_l1 = false
+  blocks:walk({ Header = function(h) if h.level == 1 then has_l1 = true end end })
+  if has_l1 then return blocks end
+  return blocks:walk({ Header = function(h) h.level = h.level - 1; return h end })
+end
+
 function Pandoc(doc)
-  local blocks = number_things(doc.blocks)
-  blocks = resolve_refs(blocks)
+  local blocks = doc.blocks
+  if is_typst then blocks = shift_headings(blocks) end
+  -- callouts first: a heading that opens a callout is its title, not a section
   blocks = blocks:walk({ Div = callout })
+  blocks = number_things(blocks)
+  blocks = resolve_refs(blocks)
+  if is_typst then blocks = typst_floats(blocks) end
   doc.blocks = blocks
   return doc
 end
