@@ -26,3 +26,34 @@ def fixture_render(tmp_path_factory):
     out = root / "_output"
     render([root / "everything.qmd"], root=root, outdir=out, quiet=True, use_cache=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def project_snapshot(tmp_path_factory):
+    """One committed copy of the project that both renderers render."""
+    from tests.renderers import snapshot
+    (root := tmp_path_factory.mktemp("both") / "project").mkdir()
+    return snapshot(root)
+
+
+@pytest.fixture(scope="session")
+def offline_outputs(project_snapshot):
+    from tests.renderers import render_offline
+    return render_offline(project_snapshot)
+
+
+@pytest.fixture(scope="session")
+def quarto_outputs(project_snapshot, offline_outputs):
+    """Rendered after the offline outputs, so that `git status` afterwards shows
+    what both renderers left in the tree."""
+    from tests.renderers import INSTALL_HINT, quarto_command, render_quarto, unavailable
+    quarto = quarto_command()
+    if quarto is None:
+        unavailable("Quarto is not installed", INSTALL_HINT)
+    return render_quarto(project_snapshot, quarto)
+
+
+@pytest.fixture(scope="session", params=["offline", "quarto"])
+def outputs(request):
+    """The outputs of one renderer (each test taking this runs once per renderer)."""
+    return request.param, request.getfixturevalue(f"{request.param}_outputs")

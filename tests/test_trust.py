@@ -35,7 +35,8 @@ import pytest
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = ["data", "analysis", "render", "report.qmd", "_quarto.yml", "references.bib", "csl"]
+PROJECT = ["data", "analysis", "render", "report.qmd", "_quarto.yml", "references.bib", "csl",
+           "_typst"]
 SENTINEL = b"<!doctype html><title>previous good render</title>\n"
 
 
@@ -591,15 +592,13 @@ def test_pdf_fonts_are_embedded(two_renders):
 
 
 def _headings(qmd_path: Path) -> list[str]:
-    """Top-level headings of a .qmd, in order, outside code fences."""
-    out, fence = [], None
-    for line in qmd_path.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^(`{3,}|~{3,})", line)
-        if m:
-            fence = None if fence and line.startswith(fence) else (fence or m.group(1))
-            continue
-        if not fence and line.startswith("# "):
-            out.append(re.sub(r"\s*\{[^}]*\}\s*$", "", line[2:]).strip())
+    """Top-level headings of a .qmd's body, in order (not front matter, not code)."""
+    from render import qmd
+    out = []
+    for chunk in qmd.parse(qmd_path).chunks:
+        if isinstance(chunk, qmd.Markdown):
+            out += [re.sub(r"\s*\{[^}]*\}\s*$", "", line[2:]).strip()
+                    for line in chunk.text.splitlines() if line.startswith("# ")]
     return out
 
 

@@ -1,0 +1,72 @@
+"""A PDF layout check a reader would make by eye: no text line overprinted on
+another, no text outside the page. Reads the text boxes that poppler's
+``pdftotext -bbox-layout`` reports (one box per line of text)."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+_LINE = re.compile(r'<line xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</line>',
+                   re.S)
+_WORD = re.compile(r"<word[^>]*>(.*?)</word>", re.S)
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+    def area(self) -> float:
+        return max(0.0, self.x1 - self.x0) * max(0.0, self.y1 - self.y0)
+
+
+def available() -> bool:
+    return shutil.which("pdftotext") is not None
+
+
+def lines(pdf: Path) -> tuple[list[tuple[float, float]], list[Line]]:
+    """Page sizes (points) and every text line with its box."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    pages, out = [], []
+    for k, m in enumerate(_PAGE.finditer(xml), start=1):
+        pages.append((float(m.group(1)), float(m.group(2))))
+        for lm in _LINE.finditer(m.group(3)):
+            words = " ".join(w.strip() for w in _WORD.findall(lm.group(5)))
+            out.append(Line(k, *map(float, lm.groups()[:4]), words))
+    return pages, out
+
+
+def problems(pdf: Path, *, min_overlap: float = 0.25) -> list[str]:
+    """Lines that overlap another line on the same page by more than
+    ``min_overlap`` of the smaller line's area, and lines outside the page box."""
+    pages, found = lines(pdf)
+    issues = []
+    by_page: dict[int, list[Line]] = {}
+    for ln in found:
+        by_page.setdefault(ln.page, []).append(ln)
+        w, h = pages[ln.page - 1]
+        if ln.x0 < -0.5 or ln.y0 < -0.5 or ln.x1 > w + 0.5 or ln.y1 > h + 0.5:
+            issues.append(f"page {ln.page}: text outside the page: {ln.text[:60]!r}")
+    for page, items in by_page.items():
+        items.sort(key=lambda a: a.y0)
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                if b.y0 >= a.y1:
+                    break
+                ix = min(a.x1, b.x1) - max(a.x0, b.x0)
+                iy = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if ix <= 0 or iy <= 0:
+                    continue
+                small = min(a.area(), b.area()) or 1.0
+                if ix * iy > min_overlap * small:
+                    issues.append(f"page {page}: overlapping text: {a.text[:40]!r} / {b.text[:40]!r}")
+    return issues

@@ -1,0 +1,92 @@
+"""Both renderers on one snapshot of the project: real Quarto (where it is
+installed) and the offline renderer, rendering the same files from the same
+commit, so that their outputs can be held to the same checks.
+
+Quarto is found as ``$QUARTO``, on PATH, or at /opt/quarto/bin/quarto (where
+``bash ../shared/quarto/install.sh`` puts it; .ci/run runs that). Without it the
+Quarto half skips with a message, except under CI, where that is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RENDERERS = ("offline", "quarto")
+INSTALL_HINT = "install it with: bash ../shared/quarto/install.sh (then put /opt/quarto/bin on PATH)"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(what: str, fix: str) -> None:
+    message = f"{what}; {fix}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
+
+
+def quarto_command() -> str | None:
+    for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"), "/opt/quarto/bin/quarto"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _git(cwd: Path, *args: str, env: dict | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True,
+                          env=env).stdout
+
+
+def snapshot(dest: Path) -> Path:
+    """The project's files (tracked and new, not ignored) committed into a fresh
+    repository at ``dest``, with the current commit's date: both renderers then
+    print the same commit and date, and `git status` shows what a render leaves."""
+    files = _git(ROOT, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
+    for name in filter(None, files):
+        src = ROOT / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    when = _git(ROOT, "log", "-1", "--format=%cI").strip() or "2026-01-01T00:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    _git(dest, "init", "-q")
+    _git(dest, "add", "-A")
+    _git(dest, "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm",
+         "snapshot", env=env)
+    return dest
+
+
+def render_offline(root: Path) -> dict[str, Path]:
+    """report.html, report.pdf, handout.pdf (A4) and handout-letter.pdf by the offline renderer."""
+    from render.pipeline import render
+    out = root.parent / "offline"  # outside the tree, so git status shows what the renders left
+    render([root / "report.qmd", root / "handout.qmd"], root=root, outdir=out, quiet=True,
+           use_cache=False)
+    letter = root.parent / "offline-letter"
+    render([root / "handout.qmd"], root=root, outdir=letter, quiet=True,
+           overrides={"papersize": "us-letter"}, use_cache=False)
+    shutil.copyfile(letter / "handout.pdf", out / "handout-letter.pdf")
+    return {p.name: p for p in out.iterdir()}
+
+
+def render_quarto(root: Path, quarto: str) -> dict[str, Path]:
+    """The same four files by real Quarto: `quarto render` of the project, then
+    the handout again on US Letter."""
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    for args in ([], ["handout.qmd", "-M", "papersize:us-letter", "-o", "handout-letter.pdf"]):
+        t0 = time.perf_counter()
+        proc = subprocess.run([quarto, "render", *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, (f"quarto render {' '.join(args)} failed after "
+                                      f"{time.perf_counter() - t0:.0f} s:\n{proc.stderr[-3000:]}")
+    out = root / "_output"
+    return {p.name: p for p in out.iterdir() if p.is_file()}
