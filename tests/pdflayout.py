@@ -45,11 +45,32 @@ def lines(pdf: Path) -> tuple[list[tuple[float, float]], list[Line]]:
     return pages, out
 
 
+def origins_off_page(pdf: Path) -> list[str]:
+    """Text runs that start outside the page (pdftotext drops those entirely,
+    so it cannot see them): their origin, from pypdf's content-stream walk."""
+    from pypdf import PdfReader
+    issues = []
+    for k, page in enumerate(PdfReader(pdf).pages, start=1):
+        box = page.mediabox
+        x0, y0, x1, y1 = (float(v) for v in (box.left, box.bottom, box.right, box.top))
+
+        def visit(text, cm, tm, font_dict, font_size, k=k):
+            if not text.strip():
+                return
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if not (x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5):
+                issues.append(f"page {k}: text outside the page: {text.strip()[:60]!r}")
+        page.extract_text(visitor_text=visit)
+    return issues
+
+
 def problems(pdf: Path, *, min_overlap: float = 0.25) -> list[str]:
     """Lines that overlap another line on the same page by more than
-    ``min_overlap`` of the smaller line's area, and lines outside the page box."""
+    ``min_overlap`` of the smaller line's area, and text outside the page box
+    (lines that run over its edge, and runs that start beyond it)."""
     pages, found = lines(pdf)
-    issues = []
+    issues = origins_off_page(pdf)
     by_page: dict[int, list[Line]] = {}
     for ln in found:
         by_page.setdefault(ln.page, []).append(ln)
