@@ -8,6 +8,11 @@ survives from one render to the next.
 The floor is what no render of these documents can avoid: starting a kernel
 and importing the analysis package's dependencies, one pandoc conversion and
 one typst compile of a trivial document. Medians over --runs repetitions.
+
+Where real Quarto is installed (on PATH, or $QUARTO), the same run also times
+`quarto render` of the same documents in a copy of the project, cold (after
+clearing Quarto's .quarto/ folder) and warm (straight after), and prints
+offline/Quarto for both.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from pathlib import Path
 from .cache import cache_dir
 from .pipeline import compile_typst, load_project, pandoc_path
 
-TARGETS = {"cold/floor": 1.5, "warm/cold": 0.25}
+TARGETS = {"cold/floor": 1.5, "warm/cold": 0.25, "offline cold / Quarto cold": 0.15}
 SIZE_LIMITS = {".html": 2_000_000, ".pdf": 1_000_000}
 
 
@@ -123,6 +128,37 @@ def render_once(root: Path, docs: list[Path], outdir: Path, tmp: Path, *, mode: 
     return stages
 
 
+def quarto_command() -> str | None:
+    import os
+    q = os.environ.get("QUARTO") or shutil.which("quarto")
+    return q if q and Path(q).exists() else None
+
+
+def project_copy(root: Path, dest: Path) -> Path:
+    """The project's files (tracked and new, not ignored) copied to ``dest``."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, files):
+        if (root / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, dest / name)
+    return dest
+
+
+def quarto_once(quarto: str, copy: Path, *, cold: bool) -> float:
+    """Seconds for `quarto render` of the project copy, with the project's venv."""
+    import os
+    if cold:
+        shutil.rmtree(copy / ".quarto", ignore_errors=True)
+        shutil.rmtree(copy / "_output", ignore_errors=True)
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+    t = time.perf_counter()
+    proc = subprocess.run([quarto, "render"], cwd=copy, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: quarto render failed:\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - t
+
+
 def median_table(runs: list[dict]) -> dict:
     keys = list(dict.fromkeys(k for r in runs for k in r))
     return {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
@@ -138,8 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmpname:
         tmp = Path(tmpname)
         print(f"bench: {', '.join(d.name for d in docs)}; {args.runs} runs each", file=sys.stderr)
-        floors, colds, proses, warms, owns = [], [], [], [], []
+        floors, colds, proses, warms, owns, quartos = [], [], [], [], [], []
+        quarto = quarto_command()
+        qcopy = project_copy(root, tmp / "quarto-copy") if quarto else None
+        if not quarto:
+            print("  quarto not found: no side-by-side Quarto timings "
+                  "(bash ../shared/quarto/install.sh, then put /opt/quarto/bin on PATH)", file=sys.stderr)
         for i in range(args.runs):
+            if quarto:
+                quartos.append({"quarto render: cold": quarto_once(quarto, qcopy, cold=True),
+                                "quarto render: warm": quarto_once(quarto, qcopy, cold=False)})
+                print(f"  run {i + 1}: quarto cold {quartos[-1]['quarto render: cold']:.2f} s, "
+                      f"warm {quartos[-1]['quarto render: warm']:.2f} s", file=sys.stderr)
             floors.append(floor_once(root, tmp))
             owns.append({f"{d.stem}: own cells": own_cells(root, d, tmp) for d in docs})
             colds.append(render_once(root, docs, tmp / "out", tmp, mode="cold"))
@@ -174,6 +220,14 @@ def main(argv: list[str] | None = None) -> int:
           f"   (cold/floor at least {bound / floor['floor: total']:.2f} even with no overhead)")
     ratios = {"cold/floor": cold["total"] / floor["floor: total"],
               "warm/cold": warm["total"] / cold["total"]}
+    if quartos:
+        q = median_table(quartos)
+        print()
+        print(f"{'':<{width}}{'offline':>8}{'Quarto':>8}{'ratio':>8}")
+        for mode, off in (("cold", cold["total"]), ("warm", warm["total"])):
+            qs = q[f"quarto render: {mode}"]
+            print(f"{mode + ' render, both documents':<{width}}{off:>8.2f}{qs:>8.2f}{off / qs:>8.2f}")
+        ratios["offline cold / Quarto cold"] = cold["total"] / q["quarto render: cold"]
     ok = True
     print()
     for k, v in ratios.items():

@@ -1,9 +1,11 @@
-"""The rendered report in a real browser: Debian's Chromium driven by Playwright.
+"""The rendered report in a real browser: Debian's Chromium driven by Playwright,
+once for each renderer's report.html (the offline renderer's and real Quarto's).
 
 Offline (no request that is not file: or data:), no console errors, every
-image decodes and has alt text, every in-page link has a target, axe-core finds
-no serious or critical accessibility violation, and a full-page screenshot is
-kept in test-artifacts/report.png.
+image decodes and has alt text, every in-page link has a target, no inline
+event handler or javascript: URL, axe-core finds no serious or critical
+accessibility violation, and a full-page screenshot is kept in
+test-artifacts/report-<renderer>.png.
 
 Chromium is never downloaded: the tests use /usr/bin/chromium (Debian's
 package; .ci/run installs it). Where it, Playwright or axe-core (npm ci) is
@@ -49,11 +51,9 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def report_html(tmp_path_factory) -> Path:
-    from render.pipeline import render
-    out = tmp_path_factory.mktemp("browser")
-    render([ROOT / "report.qmd"], root=ROOT, outdir=out, quiet=True)
-    return out / "report.html"
+def report_html(outputs) -> Path:
+    """report.html from each renderer in turn (tests/renderers.py)."""
+    return outputs[1]["report.html"]
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +155,26 @@ def test_no_serious_or_critical_accessibility_violations(page):
         f"- {v['impact']}: {v['id']}: {v['help']} at {v['nodes']}" for v in bad)
 
 
-def test_full_page_screenshot(page):
+def test_no_inline_script_in_attributes(page):
+    """Nothing that runs script from markup: no on* event-handler attribute and
+    no javascript: URL in any attribute, whichever renderer wrote the page."""
+    found = page.page.evaluate("""() => {
+        const out = [];
+        for (const el of document.querySelectorAll('*')) {
+            for (const a of el.attributes) {
+                const v = a.value.replace(/[\\s\\u0000-\\u001f]/g, '').toLowerCase();
+                if (a.name.toLowerCase().startsWith('on') || v.startsWith('javascript:'))
+                    out.push(`<${el.tagName.toLowerCase()} ${a.name}="${a.value.slice(0, 40)}">`);
+            }
+        }
+        return out;
+    }""")
+    assert not found, f"script in attributes: {found[:10]}"
+
+
+def test_full_page_screenshot(page, outputs):
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
+    shot = ARTIFACTS / f"report-{outputs[0]}.png"
     png = page.page.screenshot(path=str(shot), full_page=True)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000
