@@ -111,8 +111,11 @@ def _row_labels(ax: Any, ys: Sequence[float], left: Sequence[str],
 
     Side by side (wide figures): labels are y tick labels, the right column
     sits just outside the axes. Stacked (narrow figures): both go on a line
-    above each row, label flush left and value flush right."""
+    above each row, label flush left and value flush right. Labels are drawn
+    literally (``fmt.figure_text``: a '$' in a study's name is a dollar sign,
+    not mathtext)."""
     trans = ax.get_yaxis_transform()  # x in axes fraction, y in data
+    left = [fmt.figure_text(s) for s in left]  # labels may come from data: never mathtext
     if not stacked:
         ax.set_yticks(list(ys), list(left))
         if right is not None:
@@ -629,8 +632,8 @@ def forest(
         _row_labels(ax, row_ys, left, right, stacked=stacked, size=small,
                     header=column_header)
         if not stacked and pooled is not None:
-            for lab in ax.get_yticklabels()[k:]:
-                lab.set_fontweight("bold" if lab.get_text() == left[k] else "normal")
+            for j, lab in enumerate(ax.get_yticklabels()[k:]):
+                lab.set_fontweight("bold" if j == 0 else "normal")  # the pooled row
 
         xs = [v for r in rows for v in (r["low"], r["high"])] + [null]
         if pooled is not None:

@@ -1,13 +1,23 @@
-"""Number formatting in one place, so HTML, PDF and handout print the same digits.
+"""Number and text formatting in one place, so HTML, PDF and handout print the same digits
+and the same words.
 
 Every function returns a plain ``str``. Conventions (AMA style, which the
 bibliography also follows): P values to two significant figures with no
 leading zero dropped, "<0.001" below that; percentages to whole numbers unless
 asked; intervals as "low to high" (words avoid confusion with minus signs).
+
+Text that comes from a data file is not Markdown: :func:`text` makes it literal
+before it reaches a table or a sentence (and :func:`figure_text` before it
+reaches a matplotlib label). Only markup the code writes itself is ever
+interpreted; :func:`code` and :func:`citation` build such markup around an
+identifier and refuse anything that is not one.
 """
 from __future__ import annotations
 
 import math
+import re
+import string
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 MINUS = "\u2212"  # typographic minus sign
@@ -126,3 +136,46 @@ def with_unit(text: str, value: float, unit: str | None) -> str:
     if unit in _SINGULAR and abs(float(value)) == 1:
         unit = _SINGULAR[unit]
     return f"{text} {unit}"
+
+
+# --------------------------------------------------------------------- text
+
+# Pandoc Markdown (all_symbols_escapable): a backslash before any ASCII
+# punctuation mark makes it a literal character. Escaping every one of them
+# switches off emphasis, links, images, raw HTML and comments, entities, math,
+# citations, Quarto shortcodes, footnotes, spans, super/subscript, strikeout,
+# table pipes, list, header and quote markers, and the smart extension's
+# dashes, ellipses and curly quotes, without knowing which construct each is.
+_ESCAPE = {c: "\\" + c for c in string.punctuation}
+# Line breaks and tabs read as one space: a table cell and a sentence are one line.
+_BREAKS = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")
+
+
+def text(s: str) -> str:
+    """Data text as literal pandoc Markdown: ASCII punctuation escaped, line breaks as spaces."""
+    flat = _BREAKS.sub(" ", str(s)).strip()
+    return "".join(_ESCAPE.get(c) or ("\ufffd" if unicodedata.category(c) == "Cc" else c)
+                   for c in flat)
+
+
+def figure_text(s: str) -> str:
+    """Data text as a literal matplotlib label: dollar signs escaped, so no mathtext."""
+    return _BREAKS.sub(" ", str(s)).strip().replace("$", r"\$")
+
+
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def code(ident: str) -> str:
+    """An identifier (a number_id, a source_id) as an inline code span; anything else is refused."""
+    if not _IDENT.fullmatch(str(ident)):
+        raise ValueError(f"{ident!r} is not an identifier (letters, digits, '.', '_', '-'); "
+                         "print data text with fmt.text, not as code")
+    return f"`{ident}`"
+
+
+def citation(key: str) -> str:
+    """A citation of a BibTeX key, '[@key]'; a key that is not an identifier is refused."""
+    if not _IDENT.fullmatch(str(key)):
+        raise ValueError(f"{key!r} is not a citation key (letters, digits, '.', '_', '-')")
+    return f"[@{key}]"

@@ -3,6 +3,11 @@
 Both renderers (Quarto and the offline one) turn a Markdown table printed by a
 cell into a real table in HTML and in Typst; the documents wrap these strings
 in ``IPython.display.Markdown``. Numbers come from ``Results`` via ``fmt``.
+
+Cells are Markdown. Text from ``data/`` goes through ``fmt.text`` (literal:
+no emphasis, links, HTML, math or citations) before it becomes part of a cell;
+only markup this module writes itself (bold verdicts, code-span ids, citations
+built by ``fmt.citation``) is interpreted.
 """
 from __future__ import annotations
 
@@ -18,7 +23,11 @@ def md_table(headers: list[str], rows: list[list], align: str | None = None,
     relative column widths (pandoc reads them from the dashes of the rule line
     when a row is longer than 72 characters, which long tables always have)."""
     def cell(x) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
+        s = str(x)
+        if "\n" in s:
+            raise ValueError(f"a table cell cannot hold a line break: {s!r}; pass data text "
+                             "through fmt.text")
+        return _escape_pipes(s)
     align = align or "l" * len(headers)
     widths = widths or [3] * len(headers)
 
@@ -29,6 +38,19 @@ def md_table(headers: list[str], rows: list[list], align: str | None = None,
              "|" + "|".join(rule(a, w) for a, w in zip(align, widths)) + "|"]
     lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _escape_pipes(s: str) -> str:
+    """``s`` with every pipe that is not already backslash-escaped escaped, so it stays one cell."""
+    out, i = [], 0
+    while i < len(s):
+        if s[i] == "\\" and i + 1 < len(s):
+            out.append(s[i:i + 2])
+            i += 2
+            continue
+        out.append("\\|" if s[i] == "|" else s[i])
+        i += 1
+    return "".join(out)
 
 
 def tagged(pkg, number_id: str, text: str | None = None, digits: int | None = None) -> str:
