@@ -2,9 +2,9 @@
 key numbers published beside recomputed, critical notes and discussion questions.
 
 The risk-of-bias judgments are data (``data/rob2.csv``, loaded and validated by
-``analysis.data``); this module only orders and shows them. Every number in the
-text below comes from ``Results`` through ``analysis.fmt``, so the report and
-the handout print the same digits.
+``analysis.data``); this module only orders and shows them, their text made
+literal by ``fmt.text``. Every number in the text below comes from ``Results``
+through ``analysis.fmt``, so the report and the handout print the same digits.
 """
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def overall(judgments: list[Judgment]) -> str:
 def rob2_table(pkg) -> str:
     """The RoB 2 judgments as a Markdown table, with the overall judgment as the last row."""
     js = rob2(pkg)
-    rows = [[j.domain[0].upper() + j.domain[1:], _SHOW[j.judgment], j.reason] for j in js]
+    rows = [[fmt.text(j.domain[0].upper() + j.domain[1:]), _SHOW[j.judgment], fmt.text(j.reason)]
+            for j in js]
     rows.append(["**Overall**", _SHOW[overall(js)], "The least favourable domain judgment (the RoB 2 rule)."])
     return md_table(["Domain", "Risk of bias", "Reason"], rows, "lll", widths=[30, 13, 57])
 

@@ -54,7 +54,7 @@ def _escape_pipes(s: str) -> str:
 
 
 def tagged(pkg, number_id: str, text: str | None = None, digits: int | None = None) -> str:
-    """A published number with its evidence level visible: '37% [N]', '57% [N, unconfirmed]'."""
+    """A published number with its evidence level, as literal Markdown: '37% [N]', '57% [N, unconfirmed]'."""
     row = pkg.number(number_id)
     prov = pkg.provenance(number_id)
     if text is None:
@@ -63,7 +63,7 @@ def tagged(pkg, number_id: str, text: str | None = None, digits: int | None = No
     marks = [prov["tag"]] if prov["tag"] != "A" else []
     if not prov["confirmed"]:
         marks.append("unconfirmed")
-    return text + (f" [{', '.join(marks)}]" if marks else "")
+    return fmt.text(text + (f" [{', '.join(marks)}]" if marks else ""))
 
 
 def _missing(x) -> bool:
@@ -73,7 +73,8 @@ def _missing(x) -> bool:
 
 
 def claims_table(R) -> str:
-    rows = [[f"{v.claim} ({v.section})", f"**{v.verdict}**", v.evidence] for v in verdicts(R)]
+    rows = [[f"{fmt.text(v.claim)} ({fmt.text(v.section)})", f"**{v.verdict}**", v.evidence]
+            for v in verdicts(R)]
     return md_table(["The article's claim (paraphrased; section)", "Verdict", "Evidence"], rows,
                     widths=[38, 16, 46])
 
@@ -190,16 +191,16 @@ def provenance_table(pkg) -> str:
         if not _missing(row["low"]):
             value += f" ({fmt.ci(row['low'], row['high'], fmt.decimals(row['low']))})"
         value = fmt.with_unit(value, row["value"], None if _missing(row["unit"]) else row["unit"])
-        rows.append([f"`{nid}`", value, f"`{row['source_id']}`", row["location"],
-                     prov["tag"], "yes" if prov["confirmed"] else "**no**"])
+        rows.append([fmt.code(nid), fmt.text(value), fmt.code(row["source_id"]), fmt.text(row["location"]),
+                     fmt.text(prov["tag"]), "yes" if prov["confirmed"] else "**no**"])
     return md_table(["Number", "Value", "Source (see the sources table)", "Where in the source", "Tag",
                      "Confirmed"], rows, "llllcc", widths=[28, 20, 20, 22, 4, 7])
 
 
 def sources_table(pkg) -> str:
     """Each source document once, with its citation: the provenance table refers to these ids."""
-    rows = [[f"`{sid}`", pkg.studies.loc[row["study_id"], "label"], row["kind"], row["tag"],
-             f"[@{row['bib_key']}]"] for sid, row in pkg.sources.iterrows()]
+    rows = [[fmt.code(sid), fmt.text(pkg.studies.loc[row["study_id"], "label"]), fmt.text(row["kind"]),
+             fmt.text(row["tag"]), fmt.citation(row["bib_key"])] for sid, row in pkg.sources.iterrows()]
     return md_table(["Source", "Study", "Kind", "Tag", "Reference"], rows, "lllcl",
                     widths=[30, 30, 16, 6, 18])
 
@@ -214,7 +215,8 @@ def trials_table(R) -> str:
     for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
         g = ev.trials[sid]
         st = studies.loc[sid]
-        rows.append([st["label"], st["design"], fmt.est_ci(g.estimate, g.low, g.high, 2), names[sid]])
+        rows.append([fmt.text(st["label"]), fmt.text(st["design"]), fmt.est_ci(g.estimate, g.low, g.high, 2),
+                     names[sid]])
     return md_table(["Trial", "Design", "Hedges' g (95% CI); negative favours LDN", "Converted from"],
                     rows, "llrl")
 
@@ -271,7 +273,7 @@ def reviews_table(R) -> str:
     rows = []
     for sid, k_id, est_id, scale in REVIEWS:
         row = p.number(est_id)
-        rows.append([p.studies.loc[sid, "label"], tagged(p, k_id),
+        rows.append([fmt.text(p.studies.loc[sid, "label"]), tagged(p, k_id),
                      f"{fmt.est_ci(row['value'], row['low'], row['high'], 2)} ({scale})",
                      "published; trial list not in the abstract"])
     for key, label in OUR_SETS:

@@ -343,6 +343,61 @@ def test_make_report_chain_stops_before_rendering(project, tmp_path):
     assert leftovers(tmpdir) == []
 
 
+# Text the data check accepts but that would be markup if spliced into Markdown:
+# emphasis, math, a live citation, smart quotes, a javascript: link, a Quarto
+# shortcode, table pipes, a backslash, dashes. (HTML tags never get this far:
+# the check rejects them; tests/test_text.py escapes them too.)
+HOSTILE_CLAIM = ('*LDN* $x^2$ @younger2013fibromyalgia 3 < 4 & "major" [link](javascript:alert(3)) '
+                 "{{< meta title >}} a | b \\ c -- d ^sup^ ~sub~ [@nct00568555] end of the claim.")
+
+
+def _visible_text(html: str) -> tuple[str, list[tuple[str, list]]]:
+    """The body's text (scripts, styles, SVG and MathML left out) and every tag in it with its attributes."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts, self.tags, self.skip = [], [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, attrs))
+            self.skip += tag in ("script", "style", "svg", "math")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style", "svg", "math")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+    parser = Text()
+    parser.feed(html.split("<body", 1)[-1])
+    return re.sub(r"\s+", " ", " ".join(parser.parts)), parser.tags
+
+
+def test_markup_in_data_is_printed_as_written(project, tmp_path):
+    """One render of the report with a hostile claim: it passes the data check and
+    reaches the HTML and the PDF exactly as written, with nothing after it lost."""
+    key = _rows(project / "data" / "claims.csv")[1][0]
+    section = _rows(project / "data" / "claims.csv")[1][1]
+    set_cell(project, "claims.csv", key, "paraphrase", HOSTILE_CLAIM)
+    check = run([sys.executable, "-m", "analysis", "check"], project, clean_env())
+    assert check.returncode == 0, check.stderr
+    out = tmp_path / "out"
+    proc = run([sys.executable, "-m", "render", "report.qmd", "--out", str(out), "--quiet"], project,
+               clean_env(tmp_path / "tmp", SOURCE_DATE_EPOCH=commit_epoch()), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "report.html").read_text(encoding="utf-8")
+    text, tags = _visible_text(html)
+    assert f"{HOSTILE_CLAIM} ({section})" in text  # the claims table's first cell, whole
+    assert not [(t, a) for t, a in tags if any("javascript:" in (v or "").lower() for _, v in a)]
+    low = html.lower()
+    assert "<em>ldn</em>" not in low and "<sup>sup</sup>" not in low and "<sub>sub</sub>" not in low
+    pdf = " ".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages)
+    pdf = re.sub(r"\s+", " ", pdf.replace("\u00a0", " ").replace("\u00ad", ""))
+    assert HOSTILE_CLAIM in pdf
+
+
 # ---------------------------------------------------- failures mid-render ----
 
 RAISING = """---
