@@ -5,6 +5,14 @@ their Table Schemas (a small implementation of the subset the package uses) and 
 domain rules, and returns a :class:`Package` of pandas DataFrames indexed by primary key.
 Every problem is a :class:`DataError` naming the file, line, row, field and rule, and
 saying how to fix it. Reference: Frictionless Table Schema v1 (specs.frictionlessdata.io).
+
+Text cells are one line of plain text, because the report prints them literally
+(``analysis.fmt.text``) in table cells and sentences. Every string cell is
+checked for what can never be right there: control characters (tabs and line
+breaks included: a cell that needs two lines is two facts), HTML tags (``<``
+followed by a letter, ``/``, ``!`` or ``?``), more than ``MAX_TEXT_LENGTH``
+characters (or the field's own ``maxLength``), and in URL fields (``format:
+uri``) any scheme but http and https.
 """
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ import csv
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +39,18 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _YEAR_RE = re.compile(r"^-?\d{4}$")
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_TAG_RE = re.compile(r"<[A-Za-z/!?]")  # how an HTML tag, end tag, comment or declaration begins
+_URL_SCHEMES = ("http", "https")
+_CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                  "\u2028": "a line separator", "\u2029": "a paragraph separator"}
+
+# Longest text a cell may hold. The longest shipped value is 212 characters (a
+# claim paraphrase in claims.csv and a study note in studies.csv): two sentences,
+# several lines in the claims table's widest column. 300 leaves about 40% room
+# for an honest edit while a cell stays short enough to read as one table row on
+# paper; anything longer is prose, which belongs in report.qmd, not in data/.
+MAX_TEXT_LENGTH = 300
 
 # Which source kinds carry which provenance tag (facts.md: A abstract, R registry, N news).
 # Every resource the package must hold (rob2: the RoB 2 judgments, appraisal kept as data).
@@ -317,6 +338,9 @@ def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: d
     value: Any
     if ftype == "string":
         value = raw
+        err = _text_error(spec, raw, ctx)
+        if err:
+            return raw, err
         if spec.get("format") == "uri" and not _URI_RE.match(raw):
             return raw, DataError(f"'{raw}' is not a URI. Give a full address such as https://doi.org/...",
                                   field=name, rule="type", **ctx)
@@ -357,6 +381,35 @@ def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: d
         return value, DataError(f"{raw} is above the maximum {cons['maximum']}. Correct the value.",
                                 field=name, rule="maximum", **ctx)
     return value, None
+
+
+def _text_error(spec: dict, raw: str, ctx: dict) -> DataError | None:
+    """The first rule a text cell breaks (control character, HTML tag, length, URL scheme), or None."""
+    name = spec["name"]
+    for i, ch in enumerate(raw):
+        if unicodedata.category(ch) == "Cc" or ch in _CONTROL_NAMES:
+            what = _CONTROL_NAMES.get(ch, f"the control character U+{ord(ch):04X}")
+            return DataError(f"the text holds {what} at character {i + 1}. A cell is one line of plain "
+                             "text: replace it with a space or remove it.",
+                             field=name, rule="control-character", **ctx)
+    m = _TAG_RE.search(raw)
+    if m:
+        end = raw.find(">", m.start())
+        shown = raw[m.start():end + 1] if 0 <= end - m.start() < 60 else raw[m.start():m.start() + 24] + "..."
+        return DataError(f"'{shown}' (at character {m.start() + 1}) is HTML markup. Cells hold plain text, "
+                         "which the report prints literally: remove the tag, or write '< ' with a space "
+                         "(or 'less than') for a comparison.", field=name, rule="html-tag", **ctx)
+    limit = spec.get("constraints", {}).get("maxLength", MAX_TEXT_LENGTH)
+    if len(raw) > limit:
+        return DataError(f"the text is {len(raw)} characters long; a cell holds at most {limit}. Shorten "
+                         "it to the fact itself (explanations belong in the report's prose).",
+                         field=name, rule="max-length", **ctx)
+    m = _SCHEME_RE.match(raw)
+    if spec.get("format") == "uri" and m and m.group(1).lower() not in _URL_SCHEMES:
+        return DataError(f"'{m.group(1)}:' links are not allowed; a source is linked only over "
+                         f"{' or '.join(_URL_SCHEMES)}. Give the source's https:// address.",
+                         field=name, rule="url-scheme", **ctx)
+    return None
 
 
 def _type_error(raw: str, what: str, name: str, ctx: dict) -> DataError:

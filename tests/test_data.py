@@ -263,6 +263,37 @@ CASES = [
      "numbers.csv", "low", "header", "out of order"),
     ("missing-file", lambda r: (r / "claims.csv").unlink(),
      "claims.csv", None, "missing-file", "file is missing"),
+    # Text cells: one line of plain text (the report prints them literally).
+    ("control-tab", lambda r: _set(r, "claims.csv", "c03", "paraphrase", "LDN helps\ta meaningful share."),
+     "claims.csv", "paraphrase", "control-character", "a tab at character 10"),
+    ("control-line-break", lambda r: _set(r, "rob2.csv", "missing outcome data", "reason", "Some women\nleft."),
+     "rob2.csv", "reason", "control-character", "a line break at character 11"),
+    ("control-escape", lambda r: _set(r, "studies.csv", "final2024", "label", "FINAL\x1b[31m 2024"),
+     "studies.csv", "label", "control-character", "U+001B"),
+    ("html-tag", lambda r: _set(r, "claims.csv", "c01", "paraphrase",
+                                'A <b onmouseover="alert(1)">as</b> breakthrough.'),
+     "claims.csv", "paraphrase", "html-tag", "'<b onmouseover=\"alert(1)\">' (at character 3) is HTML markup"),
+    ("html-script", lambda r: _set(r, "rob2.csv", "missing outcome data", "reason", "<script>alert(2)</script>"),
+     "rob2.csv", "reason", "html-tag", "is HTML markup"),
+    ("html-end-tag", lambda r: _set(r, "numbers.csv", "y13.mood.p", "location", "abstract</td>"),
+     "numbers.csv", "location", "html-tag", "'</td>'"),
+    ("html-comment", lambda r: _set(r, "studies.csv", "final2024", "label", "FINAL <!-- x --> 2024"),
+     "studies.csv", "label", "html-tag", "'<!-- x -->"),
+    ("html-processing-instruction", lambda r: _set(r, "sources.csv", "bested2023-abstract", "description",
+                                                   "<?php echo 1; ?>"),
+     "sources.csv", "description", "html-tag", "is HTML markup"),
+    ("url-javascript", lambda r: _set(r, "sources.csv", "bested2023-abstract", "url", "javascript:alert(1)"),
+     "sources.csv", "url", "url-scheme", "'javascript:' links are not allowed"),
+    ("url-javascript-slashes", lambda r: _set(r, "sources.csv", "bested2023-abstract", "url",
+                                              "JavaScript://%0Aalert(1)"),
+     "sources.csv", "url", "url-scheme", "'JavaScript:' links are not allowed"),
+    ("url-data", lambda r: _set(r, "sources.csv", "bested2023-abstract", "url", "data:text/html;base64,PGI+"),
+     "sources.csv", "url", "url-scheme", "only over http or https"),
+    ("url-ftp", lambda r: _set(r, "sources.csv", "bested2023-abstract", "url", "ftp://example.org/x.pdf"),
+     "sources.csv", "url", "url-scheme", "'ftp:'"),
+    ("too-long", lambda r: _set(r, "claims.csv", "c07", "paraphrase", "Pain fell. " * 30),
+     "claims.csv", "paraphrase", "max-length", f"{len('Pain fell. ' * 30)} characters long; a cell holds at "
+     f"most {D.MAX_TEXT_LENGTH}"),
 ]
 
 
@@ -307,11 +338,30 @@ def test_an_unreadable_row_is_one_problem_not_two(root):
 
 
 def test_physical_line_differs_from_row_after_multiline_cell(root):
-    _set(root, "numbers.csv", "y13.dose.ldn", "note", "oral,\nonce daily")  # quoted cell over two lines
+    # A quoted cell over two lines is itself an error (a cell is one line), but it
+    # must not shift where later problems are reported.
+    multi = _set(root, "numbers.csv", "y13.dose.ldn", "note", "oral,\nonce daily")
     row = _set(root, "numbers.csv", "y13.pain.p", "value", "1.3")
-    err = D.validate(root)[0]
+    first, err = D.validate(root)
+    assert (first.row, first.line, first.rule) == (multi, multi + 1, "control-character")
     assert (err.row, err.line, err.rule) == (row, row + 2, "p-range")
     assert f"line {row + 2} (row {row}, number_id 'y13.pain.p')" in str(err)
+
+
+def test_text_that_only_looks_like_markup_is_accepted(root):
+    # '<' before a digit or a space is a comparison, not a tag; Markdown, math and
+    # citation syntax are printed literally by fmt.text, so the check allows them.
+    for value in ("P <0.001 and 3 < 4 & \"major\"", "*LDN* $x^2$ @younger2013fibromyalgia [link](javascript:x)",
+                  "{{< meta title >}} -- ... ^sup^ ~sub~ | \\ # 1."):
+        _set(root, "claims.csv", "c07", "paraphrase", value)
+        assert D.validate(root) == [], value
+
+
+def test_text_length_limit_leaves_room_above_the_longest_shipped_text():
+    longest = max(len(cell) for path in DATA.glob("*.csv") for row in _read(path)[1:] for cell in row)
+    assert longest < D.MAX_TEXT_LENGTH, "a shipped cell is over the limit"
+    assert D.MAX_TEXT_LENGTH >= 1.25 * longest, (
+        f"MAX_TEXT_LENGTH {D.MAX_TEXT_LENGTH} leaves less than 25% room above the longest cell ({longest})")
 
 
 def test_all_problems_are_listed_in_order(root):

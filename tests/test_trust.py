@@ -270,11 +270,36 @@ def case_not_utf8(root):
     return {"file": "data/sources.csv", "needles": ["UTF-8"]}
 
 
+def case_html_in_text(root):
+    key = _rows(root / "data" / "claims.csv")[1][0]
+    row = set_cell(root, "claims.csv", key, "paraphrase", 'A <b onmouseover="alert(1)">as</b> breakthrough.')
+    return {"file": "data/claims.csv", "row": row, "field": "paraphrase", "needles": ["is HTML markup"]}
+
+
+def case_control_character(root):
+    key = _rows(root / "data" / "rob2.csv")[1][0]
+    row = set_cell(root, "rob2.csv", key, "reason", "Randomized;\tmethod not described.")
+    return {"file": "data/rob2.csv", "row": row, "field": "reason", "needles": ["a tab at character 12"]}
+
+
+def case_url_scheme(root):
+    key = _rows(root / "data" / "sources.csv")[1][0]
+    row = set_cell(root, "sources.csv", key, "url", "javascript:alert(1)")
+    return {"file": "data/sources.csv", "row": row, "field": "url", "needles": ["'javascript:' links"]}
+
+
+def case_text_too_long(root):
+    key = _rows(root / "data" / "studies.csv")[1][0]
+    row = set_cell(root, "studies.csv", key, "label", "A very long label. " * 20)
+    return {"file": "data/studies.csv", "row": row, "field": "label", "needles": ["characters long"]}
+
+
 BAD_DATA = [(f.__name__[5:], f) for f in (
     case_malformed_quote, case_extra_cell, case_wrong_type, case_wrong_boolean,
     case_p_out_of_range, case_percent_out_of_range, case_estimate_outside_interval,
     case_unknown_study, case_duplicate_key, case_missing_provenance, case_header_mismatch,
-    case_schema_mismatch, case_not_utf8)]
+    case_schema_mismatch, case_not_utf8, case_html_in_text, case_control_character,
+    case_url_scheme, case_text_too_long)]
 
 
 @pytest.fixture(scope="module")
