@@ -219,7 +219,8 @@ def run_pandoc(args: list[str], *, name: str, cwd: Path) -> None:
     proc = subprocess.run([pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
     errs = [ln for ln in proc.stderr.splitlines() if ln.startswith("RENDER-ERROR: ")]
     if errs:
-        raise RenderError(name, None, "cross-reference or callout", errs[0][len("RENDER-ERROR: "):])
+        construct, _, message = errs[0][len("RENDER-ERROR: "):].partition("\t")
+        raise RenderError(name, None, construct, message)
     if proc.returncode != 0:
         raise RenderError(name, None, "pandoc", proc.stderr.strip() or f"exit {proc.returncode}")
     warnings = [ln for ln in proc.stderr.splitlines() if "[WARNING]" in ln]

@@ -31,9 +31,73 @@ local function prefix_of(id)
   return id and id:match("^(%a+)%-") or nil
 end
 
-local function fail(msg)
-  io.stderr:write("RENDER-ERROR: " .. msg .. "\n")
+local function fail(msg, construct)
+  io.stderr:write("RENDER-ERROR: " .. (construct or "cross-reference") .. "\t" .. msg .. "\n")
   os.exit(3)
+end
+
+-- No network during a render: a resource that pandoc would fetch to embed it
+-- (an image, a stylesheet, a script, a frame) must be a local file. Links
+-- (<a href>, Markdown links) are not fetched and stay allowed.
+local REMOTE = "^%s*['\"]?%s*([%a][%w+.-]*:)//"
+local function is_remote(url)
+  local scheme = url:match(REMOTE) or (url:match("^%s*['\"]?%s*//") and "//")
+  return scheme ~= nil and scheme ~= "file:"
+end
+
+local function check_remote_html(html)
+  local lower = html:lower()
+  for tag, attrs in lower:gmatch("<%s*([%w-]+)([^>]*)>") do
+    for attr, value in attrs:gmatch("([%w-]+)%s*=%s*(['\"]?[^%s>]*)") do
+      local fetched = attr == "src" or attr == "srcset" or attr == "poster" or attr == "data"
+        or attr == "background" or (attr == "href" and tag == "link")
+      if fetched and is_remote(value) then
+        fail("<" .. tag .. " " .. attr .. "=" .. value .. ">: a render never fetches from "
+          .. "another host; save the file in the project and point to it", "remote resource")
+      end
+    end
+  end
+  for url in lower:gmatch("url%s*%(([^)]*)%)") do
+    if is_remote(url) then
+      fail("url(" .. url .. "): a render never fetches from another host", "remote resource")
+    end
+  end
+  for url in lower:gmatch("@import%s+([^;%s]+)") do
+    if url:match("//") then
+      fail("@import " .. url .. ": a render never fetches from another host", "remote resource")
+    end
+  end
+end
+
+local function check_attributes(el)
+  for k, v in pairs(el.attributes or {}) do
+    local key = k:lower()
+    if key == "style" then
+      check_remote_html("<x style=" .. v .. ">")
+    elseif (key == "src" or key == "srcset" or key == "poster" or key == "data"
+            or key == "background") and is_remote(v) then
+      fail(key .. "=" .. v .. ": a render never fetches from another host", "remote resource")
+    end
+  end
+end
+
+local function check_no_remote(blocks)
+  local attributed = {}
+  for _, t in ipairs({ "Div", "Span", "Header", "Link", "Code", "CodeBlock", "Table", "Figure" }) do
+    attributed[t] = check_attributes
+  end
+  blocks:walk(attributed)
+  blocks:walk({
+    Image = function(img)
+      check_attributes(img)
+      if is_remote(img.src) then
+        fail("image " .. img.src .. ": a render never fetches from another host; save the "
+          .. "file in the project and point to it", "remote resource")
+      end
+    end,
+    RawInline = function(r) if r.format:match("html") then check_remote_html(r.text) end end,
+    RawBlock = function(r) if r.format:match("html") then check_remote_html(r.text) end end,
+  })
 end
 
 local function prepend_caption(caption, label)
@@ -217,6 +281,7 @@ local function shift_headings(blocks)
 end
 
 function Pandoc(doc)
+  check_no_remote(doc.blocks)
   local blocks = doc.blocks
   if is_typst then blocks = shift_headings(blocks) end
   -- callouts first: a heading that opens a callout is its title, not a section

@@ -160,6 +160,19 @@ RUNTIME_ERRORS = [
      "```{python}\n#| label: fig-x\n#| fig-cap: X\nfrom matplotlib.figure import Figure\n"
      "f = Figure(); f.subplots(); f\n```\n", ["fig-alt"], 7),
     ("unknown citation", "As shown [@nobody2020].\n", ["nobody2020"], None),
+    # No network during a render: what pandoc would fetch to embed is refused first.
+    ("remote image in prose", "![A chart](https://example.org/x.png)\n",
+     ["remote resource", "https://example.org/x.png"], None),
+    ("remote image in a cell's output",
+     "```{python}\nfrom IPython.display import Markdown\n"
+     "Markdown('![y](https://example.org/y.png)')\n```\n",
+     ["remote resource", "https://example.org/y.png"], None),
+    ("remote stylesheet in raw HTML", '<link rel="stylesheet" href="//cdn.example.org/a.css">\n',
+     ["remote resource", "//cdn.example.org/a.css"], None),
+    ("remote CSS url()", '<div style="background: url(https://example.org/bg.png)">x</div>\n',
+     ["remote resource", "https://example.org/bg.png"], None),
+    ("remote script", '<script src="https://example.org/s.js"></script>\n',
+     ["remote resource", "https://example.org/s.js"], None),
 ]
 
 
