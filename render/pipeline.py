@@ -37,7 +37,7 @@ FILTER = HERE / "quarto-subset.lua"
 # Quarto's format references ("Execution" section).
 HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "echo", "warning",
                 "embed-resources", "html-math-method", "fig-format", "number-sections",
-                "link-citations", "lang"}
+                "link-citations", "lang", "citations-hover"}
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
@@ -49,7 +49,7 @@ PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sect
 QUARTO_TYPST = TEMPLATES / "quarto-typst"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
-          "citeproc": True}
+          "citeproc": True, "citations-hover": False}
 FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf")}
 
 
@@ -420,9 +420,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
               "--standalone"]
     common += [f"--bibliography={f}" for f in files["bibliography"]]
     common += [f"--csl={f}" for f in files["csl"]]
-    common.append("--citeproc")
     if fmt == "html":
-        args = common + ["-t", "html5", "--template", str(TEMPLATES / "page.html"),
+        args = common + ["--citeproc", "-t", "html5", "--template", str(TEMPLATES / "page.html"),
                          "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
                          "-o", str(out)]
         if o.get("number-sections", job.meta.get("number-sections", False)):
@@ -437,7 +436,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         return out
     typ = work / f"{stem}.typ"
     # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
-    # of Typst citations (the Lua filter shifts headings up when there is no level 1).
+    # of Typst citations (the Lua filter runs citeproc itself, before it turns
+    # tables into raw Typst, and shifts headings up when there is no level 1).
     args = common + ["-t", "typst-citations", "--template", str(template), "--wrap=none",
                      "-o", str(typ)]
     run_pandoc(args, name=job.name, cwd=work)

@@ -171,7 +171,7 @@ end
 
 local function typst_inlines(inlines)
   local doc = pandoc.Pandoc({ pandoc.Plain(inlines) })
-  return pandoc.write(doc, "typst"):gsub("%s+$", "")
+  return pandoc.write(doc, "typst-citations"):gsub("%s+$", "")
 end
 
 -- A numbered figure or table as Quarto writes it for Typst (make_typst_figure).
@@ -197,7 +197,12 @@ local function typst_floats(blocks)
       local id, caption = t.identifier, t.caption
       t.identifier = ""
       t.caption = pandoc.Caption()
-      return typst_float(pandoc.Blocks({ t }), caption, id, "tbl")
+      -- pandoc >= 3.7 wraps even a captionless table in a centred figure of
+      -- kind `table`, which cannot break across pages; Quarto's pandoc (3.6)
+      -- writes the bare #table(...) inside its float, and so do we.
+      local typ = pandoc.write(pandoc.Pandoc({ t }), "typst-citations")
+      local inner = typ:match("^%s*#figure%(%s*align%(center%)%[(#table%(.*%))%]%s*,%s*kind:%s*table%s*%)%s*$")
+      return typst_float(pandoc.Blocks({ pandoc.RawBlock("typst", inner or typ) }), caption, id, "tbl")
     end,
   })
 end
@@ -288,7 +293,13 @@ function Pandoc(doc)
   blocks = blocks:walk({ Div = callout })
   blocks = number_things(blocks)
   blocks = resolve_refs(blocks)
-  if is_typst then blocks = typst_floats(blocks) end
+  if is_typst then
+    -- Citations are resolved here, before tables become raw Typst (which
+    -- citeproc could no longer see); the renderer passes no --citeproc for Typst.
+    local cited = pandoc.utils.citeproc(pandoc.Pandoc(blocks, doc.meta))
+    blocks, doc.meta = cited.blocks, cited.meta
+    blocks = typst_floats(blocks)
+  end
   doc.blocks = blocks
   return doc
 end
