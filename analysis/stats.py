@@ -59,6 +59,8 @@ __all__ = [
     "paired_splits",
     "paired_p_range",
     "fragility_index",
+    "paired_fragility",
+    "paired_fragility_over_splits",
     "ci_from_p",
     "ci_from_p_t",
     "p_from_ci",
@@ -66,6 +68,11 @@ __all__ = [
     "power_paired",
     "n_for_power",
     "adjust_pvalues",
+    "adjust_pvalues_bounds",
+    "grim_denominators",
+    "difference_of_estimates",
+    "replication_power",
+    "condition_end_times",
 ]
 
 
@@ -162,6 +169,21 @@ def grim_consistent_ns(
     return [
         n for n, counts in grim_scan(pcts, n_values, decimals, rounding) if all(counts)
     ]
+
+
+def grim_denominators(
+    pct: float,
+    n_values: Iterable[int],
+    decimals: int = 0,
+    rounding: str = "half_up",
+) -> dict[int, list[int]]:
+    """GRIM test for a proportion (Brown & Heathers 2017): each n whose whole counts k give 100k/n rounding to pct, with those k."""
+    out = {}
+    for n in n_values:
+        ks = grim_counts(pct, n, decimals, rounding)
+        if ks:
+            out[int(n)] = ks
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -362,21 +384,27 @@ def chi2_2x2(x1: int, n1: int, x2: int, n2: int, correction: bool) -> Result:
     )
 
 
-def fisher_2x2(x1: int, n1: int, x2: int, n2: int) -> Result:
-    """Fisher's exact test of a 2x2 table, two-sided, via scipy fisher_exact (Fisher 1922)."""
+def fisher_2x2(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided") -> Result:
+    """Fisher's exact test of a 2x2 table, two- or one-sided, via scipy fisher_exact (Fisher 1922)."""
     table = _table(x1, n1, x2, n2)
-    res = sps.fisher_exact(table, alternative="two-sided")
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError("alternative must be 'two-sided', 'greater' (group 1 has the higher "
+                         f"proportion) or 'less', got {alternative!r}")
+    res = sps.fisher_exact(table, alternative=alternative)
+    sided = ("two-sided" if alternative == "two-sided"
+             else f"one-sided ({'p1 > p2' if alternative == 'greater' else 'p1 < p2'})")
     return Result(
         estimate=x1 / n1 - x2 / n2,
         p=float(res.pvalue),
-        method="Fisher's exact test, two-sided",
+        method=f"Fisher's exact test, {sided}",
         reference="fisher1922interpretation",
         extra={
-            "odds_ratio_sample": float(res.statistic),
-            "software": "scipy.stats.fisher_exact(alternative='two-sided'): the two-sided P "
+            "odds_ratio_sample": float(res.statistic), "alternative": alternative,
+            "software": f"scipy.stats.fisher_exact(alternative='{alternative}'): the two-sided P "
                         "sums the hypergeometric probabilities of all tables no more probable "
-                        "than the observed one (as R fisher.test); the odds ratio is the "
-                        "sample (cross-product) ratio, not R's conditional MLE",
+                        "than the observed one (as R fisher.test); a one-sided P is one tail of "
+                        "the hypergeometric distribution (x1 or more for 'greater'); the odds "
+                        "ratio is the sample (cross-product) ratio, not R's conditional MLE",
         },
     )
 
@@ -556,6 +584,101 @@ def fragility_index(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> 
     })
     return Result(estimate=float(k), p=p0, method=f"{kind} (Fisher's exact test)",
                   reference="walsh2014fragility", extra=extra)
+
+
+_PAIRED_TESTS = {"exact": "McNemar exact conditional test", "midp": "McNemar mid-p test"}
+
+
+def _women_moved(db: int, dc: int) -> int:
+    """Fewest women whose status changes to move the discordant cells by (db, dc):
+    one woman who changes in both conditions moves from c to b (or b to c)."""
+    if db * dc < 0:
+        return max(abs(db), abs(dc))
+    return abs(db) + abs(dc)
+
+
+def paired_fragility(a: int, b: int, c: int, d: int, alpha: float = 0.05,
+                     test: str = "exact") -> Result:
+    """Fragility index of a paired 2x2 table under McNemar's exact or mid-p test (Walsh et al. 2014, applied to discordant pairs).
+
+    Walsh et al. count the patients whose outcome must change for a trial's
+    significance to flip. In a crossover each woman has two outcomes (responder
+    on treatment, responder on placebo), so the unit here is one *outcome*: one
+    woman's responder status in one condition. Every such change moves her
+    between a concordant cell (a or d) and a discordant cell (b or c), so it
+    changes b or c by exactly one. The index is the smallest |b' - b| + |c' - c|
+    over tables (a', b', c', d') with the same n whose P lies on the other side
+    of alpha: from P < alpha to P >= alpha (the fragility index) or from
+    P >= alpha to P < alpha (the reverse fragility index). Any table with
+    b', c' >= 0 and b' + c' <= n can be reached with that many changes.
+    ``extra['women']`` counts people instead: the fewest women whose status
+    changes in either or both conditions (a woman changing in both moves
+    between b and c in one go), which can be smaller than the number of
+    outcome changes. Ties between targets are broken by fewer women, then by
+    the P farthest across alpha (and for ``women``, by fewer outcome changes first).
+    """
+    a, b, c, d = (_check_count(k, v) for k, v in zip("abcd", (a, b, c, d)))
+    alpha = _check_alpha(alpha)
+    if test not in _PAIRED_TESTS:
+        raise ValueError(f"test must be one of {sorted(_PAIRED_TESTS)}, got {test!r}")
+    n = a + b + c + d
+    if n == 0:
+        raise ValueError("the paired table is empty (a + b + c + d = 0)")
+    fn = mcnemar_exact if test == "exact" else mcnemar_midp
+    p0 = fn(b, c).p
+    significant = p0 < alpha
+
+    def crosses(p: float) -> bool:
+        return (p >= alpha) if significant else (p < alpha)
+
+    def changes(db: int, dc: int) -> int:
+        return abs(db) + abs(dc)
+
+    def search(cost, other) -> tuple[int, int, int, float] | None:
+        # targets ordered by cost; the first cost with a crossing target wins
+        for k in range(1, 2 * n + 1):
+            found = []
+            for db in range(-k, k + 1):
+                for dc in range(-k, k + 1):
+                    bb, cc = b + db, c + dc
+                    if cost(db, dc) != k or bb < 0 or cc < 0 or bb + cc > n:
+                        continue
+                    p = fn(bb, cc).p
+                    if crosses(p):
+                        found.append((k, bb, cc, p))
+            if found:
+                return min(found, key=lambda t: (other(t[1] - b, t[2] - c),
+                                                 (-t[3] if significant else t[3])))
+        return None
+
+    by_changes = search(changes, _women_moved)
+    by_women = search(_women_moved, changes)
+    kind = "fragility index" if significant else "reverse fragility index"
+    extra = {"kind": kind, "test": test, "alpha": alpha, "p_original": p0, "n": n,
+             "table": (a, b, c, d),
+             "unit": "one woman's responder status in one condition",
+             "software": f"{_PAIRED_TESTS[test]} as in analysis.stats (scipy.stats.binomtest / binom)"}
+    if by_changes is None:
+        extra["note"] = "no table with the same n crosses alpha"
+        return Result(estimate=math.nan, p=p0, method=f"{kind} ({_PAIRED_TESTS[test]}, paired table)",
+                      reference="walsh2014fragility", extra=extra)
+    k, bb, cc, pk = by_changes
+    extra.update({"final_b": bb, "final_c": cc, "p_final": pk,
+                  "women": by_women[0], "women_final_b": by_women[1],
+                  "women_final_c": by_women[2], "women_p_final": by_women[3]})
+    return Result(estimate=float(k), p=p0, method=f"{kind} ({_PAIRED_TESTS[test]}, paired table)",
+                  reference="walsh2014fragility", extra=extra)
+
+
+def paired_fragility_over_splits(n: int, x1: int, x2: int, alpha: float = 0.05,
+                                 test: str = "exact") -> dict:
+    """:func:`paired_fragility` for every paired table with the published margins, and the minimum over them (Walsh et al. 2014)."""
+    by_split = {s: paired_fragility(*s, alpha=alpha, test=test) for s in paired_splits(n, x1, x2)}
+    values = [r.estimate for r in by_split.values() if not math.isnan(r.estimate)]
+    women = [r.extra["women"] for r in by_split.values() if "women" in r.extra]
+    return {"by_split": by_split, "min": min(values) if values else math.nan,
+            "max": max(values) if values else math.nan,
+            "min_women": min(women) if women else math.nan, "test": test, "alpha": alpha}
 
 
 # --------------------------------------------------------------------------
@@ -800,3 +923,98 @@ def adjust_pvalues(
             adjusted[i] = min(1.0, running)
             reject[i] = rank <= last
     return {name: (a, r) for name, a, r in zip(names, adjusted, reject)}
+
+
+def adjust_pvalues_bounds(
+    pvals: Mapping[str, float | None],
+    method: str,
+    alpha: float = 0.05,
+    not_significant_floor: float = 0.051,
+) -> dict:
+    """Holm (1979) or Benjamini-Hochberg (1995) adjustment of a family in which some P values are unpublished, bounded from both sides.
+
+    A P value given as None is known only to be "not significant". Both
+    procedures' adjusted P values are non-decreasing in every raw P value
+    (Holm's are running maxima of (m - k + 1) p_(k), BH's running minima of
+    m p_(k) / k taken from the top), so the adjustment with every unknown set
+    to 1 is the worst case (``'worst'``, the conservative analysis) and with
+    every unknown set to the smallest not-significant value
+    ``not_significant_floor`` the best case (``'best'``); whatever the unknown
+    values were, each published P value's adjusted value lies between the two.
+    Under Holm the two coincide for the published P values whenever the
+    unknowns rank after them (any unknown at or above the largest published
+    P): the published ones then take the largest multipliers, m and m - 1,
+    whatever the unknowns are. Under BH setting the unknowns to 1 is what makes
+    the published values' adjustment largest; with the unknowns just above
+    0.05 the published values borrow the smaller thresholds of the higher
+    ranks and adjust to about the floor.
+    """
+    missing = [k for k, v in pvals.items() if v is None]
+    if not missing:
+        raise ValueError("no unpublished (None) P value: use adjust_pvalues")
+    _check_p(not_significant_floor, "not_significant_floor")
+    worst = adjust_pvalues(pvals, method, alpha, missing=1.0)
+    best = adjust_pvalues(pvals, method, alpha, missing=not_significant_floor)
+    return {"worst": worst, "best": best, "missing": missing, "method": method,
+            "alpha": alpha, "not_significant_floor": not_significant_floor,
+            "reference": _MT_METHODS[method][1]}
+
+
+# --------------------------------------------------------------------------
+# 13. two independent estimates, replication power, crossover timing
+# --------------------------------------------------------------------------
+
+def difference_of_estimates(e1: float, se1: float, e2: float, se2: float,
+                            alpha: float = 0.05) -> Result:
+    """Test of the difference between two independent estimates, z = (E1 - E2)/sqrt(SE1^2 + SE2^2) (Altman & Bland, BMJ 2003;326:219)."""
+    alpha = _check_alpha(alpha)
+    for name, se in (("se1", se1), ("se2", se2)):
+        if not se > 0 or not math.isfinite(se):
+            raise ValueError(f"{name} must be a positive finite standard error, got {se!r}")
+    d = float(e1) - float(e2)
+    se = math.hypot(se1, se2)
+    z = d / se
+    crit = float(sps.norm.isf(alpha / 2))
+    return Result(
+        estimate=d, low=d - crit * se, high=d + crit * se, p=float(2 * sps.norm.sf(abs(z))),
+        method="difference between two independent estimates, z test (two-sided)",
+        reference="altman2003interaction",
+        extra={"se": se, "z": z, "e1": e1, "se1": se1, "e2": e2, "se2": se2, "alpha": alpha,
+               "note": "the estimates must be independent (different people) and "
+                       "approximately normal on the scale used"},
+    )
+
+
+def replication_power(p: float, n: int, alpha: float = 0.05) -> Result:
+    """Power of a new paired trial of the same size to detect the effect a paired t-test P implies ('post hoc power' restated; Hoenig & Heisey 2001; statsmodels TTestPower)."""
+    dz = dz_from_p(p, n)
+    power = power_paired(dz.estimate, n, alpha)
+    return Result(
+        estimate=power, p=dz.p,
+        method="power of a same-size paired replication, two-sided t test, at the observed dz",
+        reference="hoenig2001abuse",
+        extra={"dz": dz.estimate, "n": n, "alpha": alpha, "t_observed": dz.extra["t"],
+               "software": "statsmodels TTestPower().power(effect_size=dz, nobs=n)",
+               "note": "a function of the observed P alone (for given n): P = alpha gives "
+                       "about 50 %, so it adds no information to P"},
+    )
+
+
+def condition_end_times(sequences: Mapping[str, Sequence[tuple[str, float]]]) -> dict:
+    """Week at which each condition ends in each sequence of a crossover, and the mean over the sequences (counterbalanced design arithmetic)."""
+    by_sequence: dict[str, dict[str, float]] = {}
+    for seq, phases in sequences.items():
+        t = 0.0
+        ends: dict[str, float] = {}
+        for name, weeks in phases:
+            if weeks < 0:
+                raise ValueError(f"sequence {seq!r}: phase {name!r} has negative length {weeks!r}")
+            t += float(weeks)
+            if name in ends:
+                raise ValueError(f"sequence {seq!r}: phase {name!r} appears twice")
+            ends[name] = t
+        by_sequence[seq] = ends
+    common = set.intersection(*(set(e) for e in by_sequence.values())) if by_sequence else set()
+    mean = {name: sum(e[name] for e in by_sequence.values()) / len(by_sequence)
+            for name in sorted(common)}
+    return {"by_sequence": by_sequence, "mean": mean}

@@ -24,6 +24,13 @@ from analysis.core import Result
 from analysis.stats import (
     NNT,
     adjust_pvalues,
+    adjust_pvalues_bounds,
+    condition_end_times,
+    difference_of_estimates,
+    grim_denominators,
+    paired_fragility,
+    paired_fragility_over_splits,
+    replication_power,
     d_from_p,
     p_from_d,
     chi2_2x2,
@@ -562,3 +569,242 @@ def test_adjust_missing_values_need_an_explicit_choice():
     assert res["pain"] == (pytest.approx(0.032), True)
     with pytest.raises(ValueError, match="method"):
         adjust_pvalues(p, "bonferroni", missing=1.0)
+
+
+# ------------------------------------------------- Fisher, one-sided ----
+
+def test_fisher_one_sided_is_the_upper_hypergeometric_tail():
+    # 9/28 vs 3/28: P(X >= 9) for X ~ hypergeometric(56 women-periods, 12
+    # responders, 28 drawn) -- the one-sided Fisher P, about 0.0505 (hand tail
+    # sum with scipy.stats.hypergeom, independent of fisher_exact).
+    tail = sum(sps.hypergeom.pmf(k, 56, 12, 28) for k in range(9, 13))
+    r = fisher_2x2(9, 28, 3, 28, alternative="greater")
+    assert r.p == pytest.approx(tail, rel=1e-10)
+    assert r.p == pytest.approx(sps.fisher_exact([[9, 19], [3, 25]], alternative="greater").pvalue)
+    assert round(r.p, 4) == 0.0505
+    assert "one-sided" in r.method and r.extra["alternative"] == "greater"
+    # the other tail, and the two-sided default unchanged
+    assert fisher_2x2(9, 28, 3, 28, alternative="less").p == pytest.approx(
+        sum(sps.hypergeom.pmf(k, 56, 12, 28) for k in range(0, 10)))
+    assert fisher_2x2(9, 28, 3, 28).p == pytest.approx(sps.fisher_exact([[9, 19], [3, 25]]).pvalue)
+    with pytest.raises(ValueError, match="alternative"):
+        fisher_2x2(9, 28, 3, 28, alternative="one-sided")
+
+
+# ------------------------------------------- paired fragility index ----
+
+def _binom_p(b, c, test):
+    """McNemar exact (scipy binomtest) or mid-p (Fagerland et al. 2013 supplement:
+    exact P minus the point probability; 1 - pmf/2 when b = c), written out here."""
+    if b + c == 0:
+        return 1.0
+    exact = sps.binomtest(b, b + c, 0.5).pvalue
+    if test == "exact":
+        return exact
+    pmf = sps.binom.pmf(b, b + c, 0.5)
+    return 1 - 0.5 * pmf if b == c else min(exact, 1.0) - pmf
+
+
+def _bfs(table, test, alpha, moves):
+    """Breadth-first search over whole paired tables: the fewest moves to a table
+    whose P is on the other side of alpha."""
+    start = tuple(table)
+    sig = _binom_p(start[1], start[2], test) < alpha
+    seen, frontier, depth = {start}, [start], 0
+    while frontier:
+        depth += 1
+        nxt = []
+        for t in frontier:
+            for src, dst in moves:
+                if t[src] == 0:
+                    continue
+                u = list(t)
+                u[src] -= 1
+                u[dst] += 1
+                u = tuple(u)
+                if u in seen:
+                    continue
+                if (_binom_p(u[1], u[2], test) < alpha) != sig:
+                    return depth
+                seen.add(u)
+                nxt.append(u)
+        frontier = nxt
+    return math.nan
+
+
+# cells 0..3 = a, b, c, d. One outcome change moves a woman along one edge of
+# a-b (placebo status), a-c (treatment status), b-d (treatment), c-d (placebo).
+OUTCOME_MOVES = [(0, 1), (1, 0), (0, 2), (2, 0), (1, 3), (3, 1), (2, 3), (3, 2)]
+WOMAN_MOVES = [(i, j) for i in range(4) for j in range(4) if i != j]
+
+
+@pytest.mark.parametrize("table", [(0, 9, 3, 16), (1, 8, 2, 17), (2, 7, 1, 18), (3, 6, 0, 19),
+                                   (5, 14, 3, 8), (0, 2, 9, 17), (4, 1, 1, 4), (10, 20, 5, 5)])
+@pytest.mark.parametrize("test", ["exact", "midp"])
+def test_paired_fragility_equals_brute_force_search(table, test):
+    # Independent check: walk the graph of whole tables (every one-woman,
+    # one-condition change), P from scipy.stats.binomtest / binom.
+    r = paired_fragility(*table, test=test)
+    assert r.estimate == _bfs(table, test, 0.05, OUTCOME_MOVES)
+    assert r.extra["women"] == _bfs(table, test, 0.05, WOMAN_MOVES)
+    assert r.p == pytest.approx(_binom_p(table[1], table[2], test))
+    significant = r.p < 0.05
+    assert r.extra["kind"] == ("fragility index" if significant else "reverse fragility index")
+    assert (r.extra["p_final"] < 0.05) != significant
+    assert abs(r.extra["final_b"] - table[1]) + abs(r.extra["final_c"] - table[2]) == r.estimate
+
+
+def test_paired_fragility_hand_case():
+    # b = 9, c = 3 (a = 0): exact P = 2 x 299/4096 = 0.146. One change is not
+    # enough ((10, 3) 0.092, (9, 2) 0.065, (8, 3), (9, 4) larger); two are:
+    # (10, 2) -> 2 x 79/4096 = 0.0386, or (9, 1) -> 2 x 11/1024 = 0.0215.
+    # (10, 2) is one woman whose status changes in both conditions.
+    r = paired_fragility(0, 9, 3, 16)
+    assert r.estimate == 2 and r.extra["women"] == 1
+    assert (r.extra["women_final_b"], r.extra["women_final_c"]) == (10, 2)
+    # mid-p: (9, 2) gives 0.0654 - 55/2048 = 0.0386, one change
+    assert paired_fragility(0, 9, 3, 16, test="midp").estimate == 1
+    over = paired_fragility_over_splits(28, 9, 3)
+    assert [r.estimate for r in over["by_split"].values()] == [2, 1, 1, 1]
+    assert over["min"] == 1 and over["min_women"] == 1
+    with pytest.raises(ValueError, match="test"):
+        paired_fragility(0, 9, 3, 16, test="asymptotic")
+
+
+# ------------------------------------ multiplicity with unpublished P values ----
+
+def test_adjust_bounds_match_statsmodels_and_bracket_every_unknown():
+    from statsmodels.stats.multitest import multipletests
+    fam = {"satisfaction": 0.045, "mood": 0.039, "sleep": None, "fatigue": None}
+    for method in ("holm", "fdr_bh"):
+        out = adjust_pvalues_bounds(fam, method)
+        assert out["missing"] == ["sleep", "fatigue"]
+        for case, u in (("worst", 1.0), ("best", 0.051)):
+            _, adj, _, _ = multipletests([0.045, 0.039, u, u], alpha=0.05, method=method)
+            assert [a for a, _ in out[case].values()] == pytest.approx(list(adj), abs=1e-12)
+        # whatever the two unpublished values (not significant: >= 0.051), the
+        # published ones' adjusted P values lie between the bounds
+        grid = [0.051, 0.06, 0.1, 0.3, 0.7, 1.0]
+        for u1, u2 in itertools.product(grid, grid):
+            _, adj, _, _ = multipletests([0.045, 0.039, u1, u2], alpha=0.05, method=method)
+            for i, name in enumerate(["satisfaction", "mood"]):
+                assert out["best"][name][0] - 1e-12 <= adj[i] <= out["worst"][name][0] + 1e-12
+    # hand: Holm multiplies the smallest by 4 and the next by 3: 0.156 and
+    # max(0.156, 0.135) = 0.156, unknowns at 1 or 0.051 alike.
+    holm = adjust_pvalues_bounds(fam, "holm")
+    assert holm["worst"]["mood"][0] == pytest.approx(0.156)
+    assert holm["worst"]["satisfaction"][0] == pytest.approx(0.156)
+    assert holm["best"]["satisfaction"][0] == pytest.approx(0.156)
+    # BH: with the unknowns at 1, min(0.045 x 4/2, 1 x 4/3, 1) = 0.09 for both
+    bh = adjust_pvalues_bounds(fam, "fdr_bh")
+    assert bh["worst"]["satisfaction"][0] == pytest.approx(0.09)
+    assert bh["worst"]["mood"][0] == pytest.approx(0.09)
+    assert bh["best"]["mood"][0] == pytest.approx(0.051)
+    with pytest.raises(ValueError, match="adjust_pvalues"):
+        adjust_pvalues_bounds({"a": 0.01, "b": 0.2}, "holm")
+
+
+# ------------------------------------- difference between two estimates ----
+
+@pytest.mark.parametrize("e1,se1,e2,se2,d,se_d,low,high,z,p_one,ratio,r_low,r_high", [
+    (-0.7765, 0.4081, -0.3567, 0.1692, -0.4198, 0.4419, -1.2859, 0.4463, -0.95, 0.17,
+     0.66, 0.28, 1.56),
+    (-0.6931, 0.3598, -0.4620, 0.2178, -0.2311, 0.4206, -1.0555, 0.5933, -0.55, 0.29,
+     0.79, 0.35, 1.81),
+])
+def test_difference_of_estimates_published_worked_example(e1, se1, e2, se2, d, se_d, low, high,
+                                                          z, p_one, ratio, r_low, r_high):
+    # Ann Rheum Dis, table 3 "Comparing relative risks in two risk groups" (COBRA and
+    # CSA+MTX trials; log RR and SE by risk group), which applies Altman & Bland
+    # (BMJ 2003;326:219) row by row: d, SE(d), CI(d), z, ratio of RRs and its CI.
+    # Its printed P values (0.17, 0.29) are one-sided: half the two-sided P here.
+    # The table's inputs are printed to 4 decimals and its rows computed from
+    # unrounded values, so the last digit may differ by 1-3.
+    r = difference_of_estimates(e1, se1, e2, se2)
+    assert r.estimate == pytest.approx(d, abs=1e-4)
+    assert r.extra["se"] == pytest.approx(se_d, abs=2e-4)
+    assert (r.low, r.high) == pytest.approx((low, high), abs=4e-4)
+    assert round(r.extra["z"], 2) == z
+    assert round(r.p / 2, 2) == p_one
+    assert [round(math.exp(x), 2) for x in (r.estimate, r.low, r.high)] == [ratio, r_low, r_high]
+    assert r.reference == "altman2003interaction"
+
+
+def test_difference_of_estimates_altman_bland_hrt_example():
+    # Altman & Bland 2003: RR 0.67 (age < 60) and 0.88; d = log 0.67 - log 0.88
+    # = -0.2726 with SE(d) 0.2206. Their d is reproduced; any SEs whose squares
+    # sum to 0.2206^2 give their z = -1.24 and two-sided P 0.22.
+    d = math.log(0.67) - math.log(0.88)
+    assert round(d, 4) == -0.2726
+    se1 = 0.2206 * math.sqrt(0.7)
+    r = difference_of_estimates(math.log(0.67), se1, math.log(0.88), math.sqrt(0.2206**2 - se1**2))
+    assert r.extra["se"] == pytest.approx(0.2206)
+    assert round(r.extra["z"], 2) == -1.24
+    assert round(r.p, 2) == 0.22
+    with pytest.raises(ValueError, match="se2"):
+        difference_of_estimates(0.1, 0.1, 0.2, 0.0)
+
+
+# --------------------------------------------- same-size replication power ----
+
+@pytest.mark.parametrize("p,n", [(0.016, 28), (0.2, 40), (0.001, 12)])
+def test_replication_power_equals_statsmodels_and_noncentral_t(p, n):
+    from statsmodels.stats.power import TTestPower
+    t = sps.t.isf(p / 2, n - 1)
+    dz = t / math.sqrt(n)
+    crit = sps.t.isf(0.025, n - 1)
+    hand = sps.nct.sf(crit, n - 1, dz * math.sqrt(n)) + sps.nct.cdf(-crit, n - 1, dz * math.sqrt(n))
+    r = replication_power(p, n)
+    assert r.estimate == pytest.approx(hand, rel=1e-8)
+    assert r.estimate == pytest.approx(TTestPower().power(dz, n, 0.05), rel=1e-10)
+    assert r.extra["dz"] == pytest.approx(dz)
+
+
+def test_replication_power_is_a_function_of_p():
+    # Hoenig & Heisey 2001: observed ('post hoc') power is a monotone function of
+    # P, about 50 % when P equals alpha (exactly 0.5 for a one-tailed z test).
+    assert replication_power(0.05, 28).estimate == pytest.approx(0.5, abs=0.02)
+    powers = [replication_power(p, 28).estimate for p in (0.001, 0.01, 0.05, 0.2, 0.5)]
+    assert powers == sorted(powers, reverse=True)
+
+
+# ------------------------------------------------------ crossover timing ----
+
+def test_condition_end_times_hand():
+    # LDN first: baseline 2, LDN 12 -> ends week 14, placebo 4 -> week 18.
+    # Placebo first: baseline 2, placebo 4 -> week 6, LDN 12 -> week 18.
+    # Means over the two sequences: LDN (14 + 18)/2 = 16, placebo (18 + 6)/2 = 12.
+    out = condition_end_times({
+        "LDN first": [("Baseline", 2), ("LDN", 12), ("Placebo", 4)],
+        "Placebo first": [("Baseline", 2), ("Placebo", 4), ("LDN", 12)]})
+    assert out["by_sequence"]["LDN first"] == {"Baseline": 2, "LDN": 14, "Placebo": 18}
+    assert out["by_sequence"]["Placebo first"] == {"Baseline": 2, "Placebo": 6, "LDN": 18}
+    assert out["mean"] == {"Baseline": 2, "LDN": 16, "Placebo": 12}
+    # a washout only in one sequence is not averaged (not common to both)
+    out = condition_end_times({"AB": [("A", 3), ("wash", 1), ("B", 3)], "BA": [("B", 3), ("A", 3)]})
+    assert out["mean"] == {"A": (3 + 6) / 2, "B": (7 + 3) / 2}
+    with pytest.raises(ValueError, match="twice"):
+        condition_end_times({"X": [("A", 1), ("A", 2)]})
+
+
+# ---------------------------------------------------- GRIM over denominators ----
+
+def _fits(pct, n):
+    # integer arithmetic: 100k/n rounds half up to pct  <=>  floor((200k + n)/(2n)) == pct
+    return [k for k in range(n + 1) if (200 * k + n) // (2 * n) == pct]
+
+
+@pytest.mark.parametrize("pct", [32, 11, 37, 13, 16, 3, 50, 57])
+def test_grim_denominators_brute_force(pct):
+    got = grim_denominators(pct, range(10, 61))
+    assert got == {n: _fits(pct, n) for n in range(10, 61) if _fits(pct, n)}
+
+
+def test_grim_denominators_hand_cases():
+    # 37 %: 10/28 = 35.7 % and 11/28 = 39.3 %, so n = 28 cannot give 37 %; 10/27 = 37.04 % can.
+    got = grim_denominators(37, range(10, 61))
+    assert 28 not in got and got[27] == [10]
+    # 3 %: 1/28 = 3.57 % rounds to 4; the smallest n with a whole count at 3 % is 29 (3.45 %)
+    assert min(grim_denominators(3, range(10, 61))) == 29
+    # 50 % needs an even n below 100 (k/n = 0.5 exactly, or within 0.5 points)
+    assert all(n % 2 == 0 for n in grim_denominators(50, range(10, 61)))
