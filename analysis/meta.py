@@ -244,6 +244,17 @@ class MetaResult:
     method: str
     reference: str
     extra: dict[str, Any] = field(default_factory=dict)
+    hk: Result | None = None  # Hartung-Knapp interval and t test for the same estimate
+
+    @property
+    def i2_q(self) -> float:
+        """I^2 from Cochran's Q, max(0, (Q - df)/Q) (Higgins & Thompson 2002); the same as ``i2``."""
+        return self.i2
+
+    @property
+    def i2_tau2(self) -> float:
+        """I^2 from the estimated tau^2, tau^2/(tau^2 + s^2) with s^2 the typical within-study variance (Higgins & Thompson 2002)."""
+        return self.extra["i2_from_tau2"]
 
     def as_result(self) -> Result:
         """The pooled random-effects estimate as a plain Result."""
@@ -285,6 +296,69 @@ def tau2_reml(y: Sequence[float], v: Sequence[float], tol: float = 1e-10,
             return new, it
         tau2 = new
     raise RuntimeError(f"REML Fisher scoring did not converge in {maxiter} iterations")
+
+
+def typical_within_variance(variances: Sequence[float]) -> float:
+    """'Typical' within-study variance s^2 = (k-1) sum(w) / ((sum w)^2 - sum(w^2)), w = 1/v (Higgins & Thompson 2002, eq. 9)."""
+    v = np.asarray(variances, float)
+    if len(v) < 2 or np.any(v <= 0) or not np.all(np.isfinite(v)):
+        raise ValueError("need >= 2 positive finite variances")
+    w = 1.0 / v
+    return float((len(v) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum()))
+
+
+def i2_from_tau2(variances: Sequence[float], tau2: float) -> float:
+    """I^2 = tau^2 / (tau^2 + s^2) with s^2 the typical within-study variance (Higgins & Thompson 2002; as metafor reports I^2 for any tau^2 estimator)."""
+    if not tau2 >= 0:
+        raise ValueError(f"tau2 must be >= 0, got {tau2!r}")
+    return float(tau2 / (tau2 + typical_within_variance(variances)))
+
+
+def hartung_knapp(estimates: Sequence[float], variances: Sequence[float], tau2: float,
+                  level: float = 0.95, truncate: bool = False) -> Result:
+    """Hartung-Knapp (HKSJ) interval and t test for a random-effects pooled mean given tau^2 (Hartung & Knapp 2001; Sidik & Jonkman 2002; IntHout et al. 2014).
+
+    With w_i = 1/(v_i + tau^2) and mu the weighted mean,
+    q = sum w_i (y_i - mu)^2 / (k - 1), SE_HK = sqrt(q / sum w_i), and the
+    interval is mu -/+ t_{k-1, 1-alpha/2} SE_HK. ``truncate=True`` gives the
+    modified ('ad hoc') version that never lets SE_HK fall below the usual
+    1/sqrt(sum w_i), i.e. q is floored at 1 (Roever et al. 2015). The default
+    reproduces metafor's rma(..., test="knha") on its BCG example (where q > 1)
+    and statsmodels' combine_effects 'random effect wls' row, which does not
+    floor q (shown on data with q < 1) and uses the t quantile only with
+    use_t=True (its default use_t=False pairs the HKSJ SE with z).
+    """
+    y = np.asarray(estimates, float)
+    v = np.asarray(variances, float)
+    k = len(y)
+    if k < 2 or len(v) != k:
+        raise ValueError(f"need >= 2 estimates with one variance each; got {k} and {len(v)}")
+    if np.any(v <= 0) or not np.all(np.isfinite(np.r_[y, v])):
+        raise ValueError("variances must be positive and all inputs finite")
+    if not tau2 >= 0:
+        raise ValueError(f"tau2 must be >= 0, got {tau2!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    w = 1.0 / (v + tau2)
+    mu = float(w @ y / w.sum())
+    q = float(w @ (y - mu) ** 2) / (k - 1)
+    q_used = max(1.0, q) if truncate else q
+    se_wald = 1.0 / math.sqrt(w.sum())
+    se = math.sqrt(q_used) * se_wald
+    df = k - 1
+    crit = float(stats.t.isf((1 - level) / 2, df))
+    t = mu / se if se > 0 else math.copysign(math.inf, mu) if mu else 0.0
+    p = float(2 * stats.t.sf(abs(t), df)) if se > 0 else (0.0 if mu else 1.0)
+    return Result(
+        estimate=mu, low=mu - crit * se, high=mu + crit * se, p=p,
+        method="Hartung-Knapp (HKSJ) interval, t with k - 1 df"
+               + (", q floored at 1 (modified)" if truncate else ""),
+        reference="hartung2001refined",
+        extra={"se": se, "se_wald": se_wald, "q": q, "q_used": q_used, "truncated": truncate,
+               "t": t, "df": df, "tau2": float(tau2), "level": level, "critical_value": crit,
+               "references": ("hartung2001refined", "sidik2002simple", "inthout2014hartung")
+               + (("rover2015hartung",) if truncate else ())},
+    )
 
 
 def prediction_interval(mu: float, se: float, tau2: float, k: int, dist: str = "t",
@@ -352,18 +426,15 @@ def random_effects(estimates: Sequence[float], variances: Sequence[float],
         crit = stats.norm.isf(alpha / 2)
         se_ci = se
         p = float(2 * stats.norm.sf(abs(mu) / se))
-    else:
-        wr = 1.0 / (v + tau2)
-        se_ci = math.sqrt(float(wr @ (y - mu) ** 2) / ((k - 1) * wr.sum()))
-        crit = stats.t.isf(alpha / 2, k - 1)
-        p = float(2 * stats.t.sf(abs(mu) / se_ci, k - 1))
+    hk = hartung_knapp(y, v, tau2, level)
+    if ci == "hksj":
+        se_ci, crit, p = hk.extra["se"], hk.extra["critical_value"], hk.p
         extra["se_hksj"] = se_ci
     pi_low, pi_high = prediction_interval(mu, se, tau2, k, pi_dist, level)
 
     # typical within-study variance and tau^2-based I^2 (as metafor reports it)
-    w0 = 1.0 / v
-    s2 = (k - 1) * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
-    extra.update({"i2_from_tau2": tau2 / (tau2 + s2), "typical_v": s2, "tau": math.sqrt(tau2),
+    s2 = typical_within_variance(v)
+    extra.update({"i2_from_tau2": i2_from_tau2(v, tau2), "typical_v": s2, "tau": math.sqrt(tau2),
                   "ci": ci, "pi_dist": pi_dist,
                   "references": ("higgins2002quantifying", "higgins2009reevaluation",
                                  "riley2011interpretation")
@@ -385,7 +456,7 @@ def random_effects(estimates: Sequence[float], variances: Sequence[float],
         q=q, q_df=k - 1, q_p=float(stats.chi2.sf(q, k - 1)),
         pi_low=pi_low, pi_high=pi_high, fixed=fixed,
         weights=tuple(float(x) for x in wrel), labels=labels, k=k,
-        method=name, reference=ref, extra=extra,
+        method=name, reference=ref, extra=extra, hk=hk,
     )
 
 

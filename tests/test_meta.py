@@ -176,6 +176,83 @@ def test_random_effects_rejects_bad_input():
         meta.random_effects([0.1], [0.01])
 
 
+# ---------------------------------------------------------------- Hartung-Knapp
+def test_hartung_knapp_reproduces_metafor_knha_readme(bcg):
+    # metafor README (wviechtb/metafor, stored copy read for this test):
+    # rma(yi, vi, data=dat, test="knha") on dat.bcg log risk ratios, REML:
+    # estimate -0.7145, se 0.1808, tval -3.9522, df 12, pval 0.0019,
+    # ci.lb -1.1084, ci.ub -0.3206. (A figure of -1.1245 to -0.3044 quoted to
+    # us for this output could not be found in any source and is not used.)
+    y, v = bcg
+    tau2, _ = meta.tau2_reml(y, v)
+    hk = meta.hartung_knapp(y, v, tau2)
+    assert hk.estimate == pytest.approx(-0.7145, abs=5e-5)
+    assert hk.extra["se"] == pytest.approx(0.1808, abs=5e-5)
+    assert hk.extra["t"] == pytest.approx(-3.9522, abs=5e-4)
+    assert hk.extra["df"] == 12
+    assert hk.p == pytest.approx(0.0019, abs=5e-5)
+    assert (hk.low, hk.high) == pytest.approx((-1.1084, -0.3206), abs=5e-5)
+    # random_effects carries the same interval beside its Wald (z) interval
+    res = meta.random_effects(y, v, method="reml")
+    assert (res.hk.low, res.hk.high) == pytest.approx((hk.low, hk.high), rel=1e-12)
+    assert (res.low, res.high) == pytest.approx((-1.0669, -0.3622), abs=5e-5)
+
+
+@pytest.mark.parametrize("method", ["dl", "pm"])
+def test_hartung_knapp_agrees_with_statsmodels_wls_rows(bcg, method):
+    # statsmodels' combine_effects: the "random effect wls" row is the HKSJ
+    # interval only with use_t=True (t on k - 1 df); with its default
+    # use_t=False it uses the normal quantile with the HKSJ scale.
+    y, v = bcg
+    sm = combine_effects(y, v, method_re=method)
+    hk = meta.hartung_knapp(y, v, sm.tau2)
+    assert hk.extra["se"] == pytest.approx(math.sqrt(sm.var_hksj_re), rel=1e-10)
+    assert (hk.low, hk.high) == pytest.approx(tuple(sm.conf_int(use_t=True)[3]), rel=1e-10)
+    z = stats.norm.isf(0.025)
+    assert tuple(sm.conf_int(use_t=False)[3]) == pytest.approx(
+        (hk.estimate - z * hk.extra["se"], hk.estimate + z * hk.extra["se"]), rel=1e-10)
+    if method == "pm":  # Paule-Mandel solves q = 1, so HKSJ and Wald SEs coincide
+        assert hk.extra["q"] == pytest.approx(1.0, abs=1e-8)
+
+
+def test_hartung_knapp_is_not_truncated_unless_asked():
+    # homogeneous estimates: q < 1 and tau^2 = 0. statsmodels does not floor q at
+    # 1 (its HKSJ variance is below the Wald variance); neither do we by default.
+    y = np.array([0.10, 0.12, 0.11, 0.09])
+    v = np.array([0.02, 0.03, 0.025, 0.04])
+    sm = combine_effects(y, v, method_re="pm")
+    hk = meta.hartung_knapp(y, v, 0.0)
+    w = 1 / v
+    mu = w @ y / w.sum()
+    q = w @ (y - mu) ** 2 / 3  # hand: Q/(k - 1) with tau^2 = 0
+    assert hk.extra["q"] == pytest.approx(q) and q < 1
+    assert hk.extra["se"] == pytest.approx(math.sqrt(q / w.sum()))
+    assert sm.var_hksj_re < 1 / w.sum()
+    assert hk.extra["se"] ** 2 == pytest.approx(sm.var_hksj_re, rel=1e-6)
+    mod = meta.hartung_knapp(y, v, 0.0, truncate=True)  # Roever et al. 2015
+    assert mod.extra["se"] == pytest.approx(1 / math.sqrt(w.sum()))
+    assert mod.low < hk.low and mod.high > hk.high
+    assert "rover2015hartung" in mod.extra["references"]
+
+
+def test_i2_from_tau2_equals_q_based_i2_under_dersimonian_laird(bcg):
+    # Higgins & Thompson 2002: with the DL moment estimator tau^2 = (Q - df)/C and
+    # typical variance s^2 = df/C, tau^2/(tau^2 + s^2) = (Q - df)/Q exactly.
+    y, v = bcg
+    dl = meta.random_effects(y, v, method="dl")
+    assert dl.i2_tau2 == pytest.approx(dl.i2_q, rel=1e-10)
+    assert dl.i2_q == dl.i2
+    w = 1 / v
+    s2 = (len(v) - 1) * w.sum() / (w.sum() ** 2 - (w**2).sum())
+    assert meta.typical_within_variance(v) == pytest.approx(s2)
+    reml = meta.random_effects(y, v, method="reml")
+    assert reml.i2_tau2 == pytest.approx(0.9222, abs=5e-5)  # metafor README: I^2 92.22 %
+    assert reml.i2_tau2 == pytest.approx(meta.i2_from_tau2(v, reml.tau2))
+    assert meta.i2_from_tau2(v, 0.0) == 0.0
+    with pytest.raises(ValueError, match="tau2"):
+        meta.i2_from_tau2(v, -0.1)
+
+
 # ---------------------------------------------------------------- prediction interval
 def test_prediction_interval_riley_2011_example():
     # pimeta vignette, Riley 2011 example: SE from the t(9) CI half-width
