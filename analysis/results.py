@@ -13,6 +13,10 @@ from . import fmt, meta, stats
 from .core import Result
 
 GRIM_NS = range(20, 32)      # plausible analysed n: 20 up to the 31 who started
+PCT_SCAN_NS = range(10, 61)  # wider range for every published percentage of the 2013 trial
+PCT_NS_OF_INTEREST = (28, 29, 31)  # GRIM-inferred analysed, completers (registry), randomized
+SIDE_EFFECTS = ("vivid_dreams", "headache")  # the news report's side-effect percentages
+NOT_SIGNIFICANT_FLOOR = 0.051  # least P an unpublished "not significant" result could have (as missing_assumed)
 CROSSOVER_R = 0.5            # assumed within-person correlation (named, varied below)
 R_RANGE = (0.3, 0.5, 0.8)
 ALPHA = 0.05
@@ -92,6 +96,16 @@ def compute(pkg) -> Results:
                            fits_pbo=[m for m, c in scan if c[1]],
                            registry_baseline=int(v("y13.n.baseline.all")),
                            conference_completers=int(v("y13.conf.n.completed.all")))
+    grim.all_percentages, grim.percent_joint_by_source = _grim_all_percentages(pkg)
+    # n at which both arms of one quantity fit, and all side-effect percentages at once
+    by_q: dict[str, list[set[int]]] = {}
+    for pc in grim.all_percentages:
+        by_q.setdefault(pc.quantity, []).append(set(pc.ns))
+    grim.percent_joint_by_quantity = {q: sorted(set.intersection(*ss)) for q, ss in by_q.items()}
+    grim.side_effects_joint = sorted(set.intersection(
+        *[set(pc.ns) for pc in grim.all_percentages if pc.quantity in SIDE_EFFECTS]))
+    grim.pct_scan_ns = list(PCT_SCAN_NS)
+    grim.pct_ns_of_interest = PCT_NS_OF_INTEREST
 
     # 2. Design facts ----------------------------------------------------------
     started = int(v("y13.n.started.ldn-first") + v("y13.n.started.placebo-first"))
@@ -113,6 +127,14 @@ def compute(pkg) -> Results:
             ("Placebo first", [("Baseline", v("y13.weeks.baseline")), ("Placebo", weeks_pbo),
                                ("LDN", weeks_ldn), ("Follow-up", v("y13.conf.weeks.followup"))]),
         ])
+    # When is each condition's end point reached, counted from the start of
+    # the study (baseline included), in each counterbalanced sequence?
+    timing = stats.condition_end_times(dict(design.sequences))
+    design.endpoint_weeks_by_sequence = timing["by_sequence"]
+    design.endpoint_week_ldn = timing["mean"]["LDN"]
+    design.endpoint_week_pbo = timing["mean"]["Placebo"]
+    design.endpoint_gap_weeks = design.endpoint_week_ldn - design.endpoint_week_pbo
+    design.endpoint_window_weeks = days_end / 7
     checks.append(Check("started-equals-randomized", "women who started (registry) vs randomized (abstract)",
                         design.randomized, started, started == design.randomized, "equal counts"))
     checks.append(Check("grim-n-vs-registry-baseline", "GRIM-inferred analysed n vs registry baseline table",
@@ -126,24 +148,55 @@ def compute(pkg) -> Results:
         "chi2_cc": stats.chi2_2x2(x_ldn, n, x_pbo, n, correction=True),
         "fisher": stats.fisher_2x2(x_ldn, n, x_pbo, n),
     }
+    fisher_greater = stats.fisher_2x2(x_ldn, n, x_pbo, n, alternative="greater")
     paired = stats.paired_p_range(n, x_ldn, x_pbo)
+    paired_fragility = {t: stats.paired_fragility_over_splits(n, x_ldn, x_pbo, ALPHA, test=t)
+                        for t in ("exact", "midp")}
     splits = []
     for split in paired["splits"]:
         a, b, c, d = split
         splits.append(SimpleNamespace(
             a=a, b=b, c=c, d=d, exact=paired["exact"]["by_split"][split],
             midp=paired["midp"]["by_split"][split],
+            asymptotic=stats.mcnemar_asymptotic(b, c).p,
+            asymptotic_cc=stats.mcnemar_asymptotic(b, c, correction=True).p,
+            fragility_exact=paired_fragility["exact"]["by_split"][split],
+            fragility_midp=paired_fragility["midp"]["by_split"][split],
             ci=stats.newcombe_paired_diff(a, b, c, d)))
     reported_p = v("y13.responders.p")
     dec = fmt.decimals(reported_p)
     reproduces = {k: _rounds_to(r.p, reported_p, dec) for k, r in unpaired.items()}
     reproduces["mcnemar_exact"] = any(_rounds_to(s.exact, reported_p, dec) for s in splits)
     reproduces["mcnemar_midp"] = any(_rounds_to(s.midp, reported_p, dec) for s in splits)
+    reproduces["fisher_greater"] = _rounds_to(fisher_greater.p, reported_p, dec)
+    # Every common test beside the published P, at the published precision.
+    rows = [("chi2", "Pearson chi-squared, no correction", "unpaired", None, unpaired["chi2"].p),
+            ("chi2_cc", "chi-squared with Yates correction", "unpaired", None, unpaired["chi2_cc"].p),
+            ("fisher", "Fisher exact, two-sided", "unpaired", None, unpaired["fisher"].p),
+            ("fisher_greater", "Fisher exact, one-sided (LDN > placebo)", "unpaired", None,
+             fisher_greater.p)]
+    for sp in splits:
+        rows += [("mcnemar_exact", "McNemar exact", "paired", sp.a, sp.exact),
+                 ("mcnemar_midp", "McNemar mid-p", "paired", sp.a, sp.midp),
+                 ("mcnemar_asymptotic", "McNemar chi-squared, no correction", "paired", sp.a,
+                  sp.asymptotic),
+                 ("mcnemar_asymptotic_cc", "McNemar chi-squared with continuity correction",
+                  "paired", sp.a, sp.asymptotic_cc)]
+    tests_rounding = [SimpleNamespace(key=k, test=t, design=dsg, a=a, p=p,
+                                      rounds=_rounds_to(p, reported_p, dec), decimals=dec)
+                      for k, t, dsg, a, p in rows]
     responders = SimpleNamespace(
         n=n, x_ldn=x_ldn, x_pbo=x_pbo, pct_ldn=pcts[0], pct_pbo=pcts[1], reported_p=reported_p,
         wilson_ldn=stats.wilson(x_ldn, n), wilson_pbo=stats.wilson(x_pbo, n),
         rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 0), **unpaired,
-        paired=paired, splits=splits, reproduces=reproduces,
+        fisher_greater=fisher_greater,
+        paired=paired, splits=splits, reproduces=reproduces, tests_rounding=tests_rounding,
+        tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
+        n_splits=len(splits),
+        splits_exact_below_alpha=sum(s.exact < ALPHA for s in splits),
+        splits_midp_below_alpha=sum(s.midp < ALPHA for s in splits),
+        paired_fragility=paired_fragility,
+        paired_fragility_min={t: paired_fragility[t]["min"] for t in paired_fragility},
         fragility=stats.fragility_index(x_ldn, n, x_pbo, n, ALPHA))
     for key, label in [("chi2", "Pearson chi-squared, no correction"),
                        ("chi2_cc", "chi-squared with continuity correction"),
@@ -165,6 +218,7 @@ def compute(pkg) -> Results:
         ldn=ldn, placebo=pbo, p=p_pain, diff=diff,
         ci_z=stats.ci_from_p(diff, p_pain), ci_t=stats.ci_from_p_t(diff, p_pain, n - 1),
         dz=dz, power=stats.power_paired(dz.estimate, n, ALPHA),
+        replication_power=stats.replication_power(p_pain, n, ALPHA),
         power_targets=POWER_TARGETS,
         n80=stats.n_for_power(dz.estimate, POWER_TARGETS[0], ALPHA),
         n90=stats.n_for_power(dz.estimate, POWER_TARGETS[1], ALPHA))
@@ -186,6 +240,20 @@ def compute(pkg) -> Results:
         holm5=stats.adjust_pvalues(family5, "holm", ALPHA, missing=0.051),
         bh5=stats.adjust_pvalues(family5, "fdr_bh", ALPHA, missing=0.051),
         missing_assumed=0.051)
+    # The four secondary outcomes the abstract names (pain, the primary, is not
+    # in this family). Sleep quality and fatigue were "not improved" with no P:
+    # set to 1 (conservative) and, as the bound on the other side, just above 0.05.
+    secondary.family4 = {"satisfaction with life": v("y13.satisfaction.p"), "mood": v("y13.mood.p"),
+                         "sleep quality": None, "fatigue": None}
+    secondary.bounds4 = {m: stats.adjust_pvalues_bounds(secondary.family4, m, ALPHA,
+                                                        NOT_SIGNIFICANT_FLOOR)
+                         for m in ("holm", "fdr_bh")}
+    secondary.holm4 = secondary.bounds4["holm"]["worst"]
+    secondary.bh4 = secondary.bounds4["fdr_bh"]["worst"]
+    secondary.holm4_best = secondary.bounds4["holm"]["best"]
+    secondary.bh4_best = secondary.bounds4["fdr_bh"]["best"]
+    secondary.family4_unknown_set_to = 1.0
+    secondary.not_significant_floor = NOT_SIGNIFICANT_FLOOR
 
     # 6. Side effects and blinding (news-level numbers) ------------------------
     blinding = SimpleNamespace(
@@ -267,6 +335,61 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
     }
     fin = pkg.number("fin.pain.difference")
     fin_p = p_range_from_rounded_ci(fin["value"], fin["low"], fin["high"])
+
+    # Is the 2013 effect different from the pool of the later trials (Altman &
+    # Bland 2003), and does FINAL's own interval hold the 2013 estimate?
+    def diff_vs_later(conv, later):
+        g = conv["younger2013"]
+        return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate, later.se, ALPHA)
+
+    later_by_r = {r: pool(sets["later trials"], by_r[r]) for r in R_RANGE}
+    diff_2013_vs_later = diff_vs_later(main, pooled["later trials"])
+    diff_2013_vs_later_by_r = {r: diff_vs_later(by_r[r], later_by_r[r]) for r in R_RANGE}
+    fin_g = main["final2024"]
+
+    def final_holds(g):
+        return SimpleNamespace(includes=bool(fin_g.low <= g <= fin_g.high), g13=g,
+                               final_g=fin_g.estimate, final_low=fin_g.low, final_high=fin_g.high)
+
+    final_includes_2013 = final_holds(g13.estimate)
+    final_includes_2013_by_r = {r: final_holds(by_r[r]["younger2013"].estimate) for r in R_RANGE}
+
+    # Power of a FINAL-sized parallel trial to detect the 2013 effect as Hedges' g.
+    n_fl, n_fp = int(v("fin.n.randomized.ldn")), int(v("fin.n.randomized.placebo"))
+    power_final_g = SimpleNamespace(
+        g=abs(g13.estimate), n_ldn=n_fl, n_pbo=n_fp, alpha=ALPHA,
+        power=meta.power_two_sample(g13.estimate, n_fl, n_fp, ALPHA),
+        by_r={r: meta.power_two_sample(by_r[r]["younger2013"].estimate, n_fl, n_fp, ALPHA)
+              for r in R_RANGE},
+        method="two-sided two-sample t test at |g| of the 2013 trial (statsmodels TTestIndPower)")
     return SimpleNamespace(r=CROSSOVER_R, r_range=R_RANGE, trials=main, by_r=by_r, sets=sets,
                            pooled=pooled, pooled_by_r=pooled_by_r, g13=g13, dz13=dz13, power=power,
-                           final_p_from_ci=fin_p)
+                           final_p_from_ci=fin_p,
+                           hk={name: m.hk for name, m in pooled.items()},
+                           later_by_r=later_by_r,
+                           diff_2013_vs_later=diff_2013_vs_later,
+                           diff_2013_vs_later_by_r=diff_2013_vs_later_by_r,
+                           final_includes_2013=final_includes_2013,
+                           final_includes_2013_by_r=final_includes_2013_by_r,
+                           power_final_g=power_final_g)
+
+
+def _grim_all_percentages(pkg) -> tuple[list[SimpleNamespace], dict[str, list[int]]]:
+    """GRIM for every published percentage of the 2013 trial: which n in PCT_SCAN_NS fit."""
+    nums = pkg.numbers
+    rows = nums[(nums["study_id"] == "younger2013") & (nums["statistic"] == "percent")
+                & (nums["relation"] == "eq")]
+    out = []
+    for number_id, row in rows.iterrows():
+        value = float(row["value"])
+        dec = fmt.decimals(value)
+        fitting = stats.grim_denominators(value, PCT_SCAN_NS, dec)
+        out.append(SimpleNamespace(
+            number_id=number_id, quantity=row["quantity"], arm=row["arm"], value=value,
+            decimals=dec, source_id=row["source_id"], fitting=fitting, ns=sorted(fitting),
+            fits={m: m in fitting for m in PCT_NS_OF_INTEREST}))
+    joint: dict[str, list[int]] = {}
+    for src in dict.fromkeys(p.source_id for p in out):
+        sets_ = [set(p.ns) for p in out if p.source_id == src]
+        joint[src] = sorted(set.intersection(*sets_))
+    return out, joint

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats as sps
 
@@ -138,3 +139,204 @@ def test_number_formatting_rounds_half_up_with_true_minus():
     assert fmt.ci(2.0044, 19.5955) == "2.0 to 19.6"
     assert fmt.as_published(0.05) == "0.05"
     assert fmt.count_of(9, 28) == "9/28 (32%)"
+
+
+# ------------------------------------------------ responders: every common test ----
+
+def _round_half_up(x, digits):
+    from decimal import ROUND_HALF_UP, Decimal
+    return float(Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def test_responder_tests_beside_the_published_p(R):
+    rs = R.responders
+    table = [[9, 19], [3, 25]]
+    # one-sided Fisher (scipy), about 0.0505
+    assert rs.fisher_greater.p == pytest.approx(sps.fisher_exact(table, alternative="greater").pvalue)
+    assert round(rs.fisher_greater.p, 4) == 0.0505
+    # every listed P recomputed here with scipy / statsmodels, and its rounding
+    # to the published 2 decimals (0.05) judged by hand half-up rounding
+    from statsmodels.stats.contingency_tables import mcnemar
+    expected = {
+        ("chi2", None): sps.chi2_contingency(table, correction=False).pvalue,
+        ("chi2_cc", None): sps.chi2_contingency(table, correction=True).pvalue,
+        ("fisher", None): sps.fisher_exact(table).pvalue,
+        ("fisher_greater", None): sps.fisher_exact(table, alternative="greater").pvalue,
+    }
+    for a in range(4):
+        b, c = 9 - a, 3 - a
+        exact = sps.binomtest(b, b + c, 0.5).pvalue
+        expected[("mcnemar_exact", a)] = exact
+        expected[("mcnemar_midp", a)] = exact - sps.binom.pmf(b, b + c, 0.5)  # Fagerland 2013
+        expected[("mcnemar_asymptotic", a)] = mcnemar([[a, b], [c, 28 - a - b - c]], exact=False,
+                                                      correction=False).pvalue
+        expected[("mcnemar_asymptotic_cc", a)] = mcnemar([[a, b], [c, 28 - a - b - c]], exact=False,
+                                                         correction=True).pvalue
+    got = {(t.key, t.a): t for t in rs.tests_rounding}
+    assert set(got) == set(expected)
+    for k, p in expected.items():
+        assert got[k].p == pytest.approx(p, rel=1e-9), k
+        assert got[k].rounds == (_round_half_up(p, 2) == 0.05), k
+    # only the uncorrected chi-squared and the one-sided Fisher give "0.05"
+    assert sorted(t.key for t in rs.tests_rounding_to_published) == ["chi2", "fisher_greater"]
+    assert rs.reproduces["fisher_greater"] and not rs.reproduces["fisher"]
+
+
+def test_paired_splits_below_alpha(R):
+    # Fagerland et al. 2013: mid-p = exact P - P(X = b). For the four splits
+    # (a = 0..3; b, c = 9-a, 3-a): exact 0.146, 0.109, 0.070, 0.031 -> one below
+    # 0.05; mid-p 0.092, 0.065, 0.039, 0.016 -> two below 0.05.
+    rs = R.responders
+    exact = [sps.binomtest(9 - a, 12 - 2 * a, 0.5).pvalue for a in range(4)]
+    midp = [e - sps.binom.pmf(9 - a, 12 - 2 * a, 0.5) for a, e in enumerate(exact)]
+    assert rs.n_splits == 4
+    assert rs.splits_exact_below_alpha == sum(p < 0.05 for p in exact) == 1
+    assert rs.splits_midp_below_alpha == sum(p < 0.05 for p in midp) == 2
+    assert [s.midp for s in rs.splits] == pytest.approx(midp)
+
+
+def test_paired_fragility_fields(R):
+    rs = R.responders
+    # hand (tests/test_stats.py checks the search itself by brute force): exact
+    # needs 2 outcome changes at a = 0 and 1 at a = 1..3; mid-p 1 everywhere.
+    assert [s.fragility_exact.estimate for s in rs.splits] == [2, 1, 1, 1]
+    assert [s.fragility_midp.estimate for s in rs.splits] == [1, 1, 1, 1]
+    assert rs.paired_fragility_min == {"exact": 1, "midp": 1}
+    # the split with a = 3 is significant by the exact test, the others are not
+    kinds = [s.fragility_exact.extra["kind"] for s in rs.splits]
+    assert kinds == ["reverse fragility index"] * 3 + ["fragility index"]
+    assert rs.fragility.extra["kind"] == "reverse fragility index"  # Fisher-based, kept
+
+
+def test_four_secondary_outcomes_holm_and_bh(R):
+    from statsmodels.stats.multitest import multipletests
+    sec = R.secondary
+    assert list(sec.family4) == ["satisfaction with life", "mood", "sleep quality", "fatigue"]
+    assert "pain" not in sec.family4
+    _, holm, _, _ = multipletests([0.045, 0.039, 1.0, 1.0], method="holm")
+    _, bh, _, _ = multipletests([0.045, 0.039, 1.0, 1.0], method="fdr_bh")
+    assert [a for a, _ in sec.holm4.values()] == pytest.approx(list(holm))
+    assert [a for a, _ in sec.bh4.values()] == pytest.approx(list(bh))
+    assert sec.holm4["mood"][0] == pytest.approx(4 * 0.039)
+    assert sec.bh4["satisfaction with life"][0] == pytest.approx(0.045 * 4 / 2)
+    assert sec.bh4_best["mood"][0] == pytest.approx(0.051)
+    assert not any(r for _, r in [*sec.holm4.values(), *sec.bh4.values(), *sec.bh4_best.values()])
+    # the 'reported only' family (pain, satisfaction, mood) is kept as it was
+    assert set(sec.holm3) == {"pain", "satisfaction with life", "mood"}
+
+
+def test_hartung_knapp_on_every_pooled_set(R):
+    ev = R.evidence
+    for name, ids in ev.sets.items():
+        y = np.array([ev.trials[i].estimate for i in ids])
+        v = np.array([ev.trials[i].extra["var"] for i in ids])
+        m = ev.pooled[name]
+        w = 1 / (v + m.tau2)
+        mu = w @ y / w.sum()
+        se = math.sqrt(w @ (y - mu) ** 2 / (len(y) - 1) / w.sum())
+        t = sps.t.isf(0.025, len(y) - 1)
+        hk = ev.hk[name]
+        assert hk is m.hk
+        assert (hk.low, hk.high) == pytest.approx((mu - t * se, mu + t * se), rel=1e-10)
+        assert (m.low, m.high) == pytest.approx((mu - 1.96 * m.se, mu + 1.96 * m.se), abs=1e-3)
+        w0 = 1 / v
+        s2 = (len(v) - 1) * w0.sum() / (w0.sum() ** 2 - (w0**2).sum())
+        assert m.i2_tau2 == pytest.approx(m.tau2 / (m.tau2 + s2))
+        assert m.i2_q == m.i2
+
+
+def test_2013_differs_from_later_trials_by_altman_bland(R):
+    ev = R.evidence
+    g, later = ev.g13, ev.pooled["later trials"]
+    z = (g.estimate - later.estimate) / math.sqrt(g.extra["se"] ** 2 + later.se ** 2)
+    d = ev.diff_2013_vs_later
+    assert d.extra["z"] == pytest.approx(z)
+    assert d.p == pytest.approx(2 * sps.norm.sf(abs(z)))
+    assert set(ev.diff_2013_vs_later_by_r) == set(ev.r_range)
+    fi = ev.final_includes_2013
+    fin = ev.trials["final2024"]
+    assert fi.includes == (fin.low <= g.estimate <= fin.high)
+    assert (fi.final_low, fi.final_high, fi.g13) == (fin.low, fin.high, g.estimate)
+
+
+def test_power_of_final_sized_trial_for_g(R):
+    from statsmodels.stats.power import TTestIndPower
+    ev = R.evidence
+    pw = ev.power_final_g
+    g, n1, n2 = abs(ev.g13.estimate), 49, 50
+    assert (pw.g, pw.n_ldn, pw.n_pbo) == (g, n1, n2)
+    df = n1 + n2 - 2
+    nc = g * math.sqrt(n1 * n2 / (n1 + n2))
+    crit = sps.t.isf(0.025, df)
+    assert pw.power == pytest.approx(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc), rel=1e-8)
+    assert pw.power == pytest.approx(TTestIndPower().power(g, n1, 0.05, ratio=n2 / n1), rel=1e-10)
+
+
+def test_same_size_replication_power(R):
+    from statsmodels.stats.power import TTestPower
+    dz = sps.t.isf(0.016 / 2, 27) / math.sqrt(28)
+    assert R.pain.replication_power.estimate == pytest.approx(TTestPower().power(dz, 28, 0.05))
+    assert R.pain.replication_power.extra["n"] == 28
+
+
+def test_endpoint_timing_from_the_design(R):
+    d = R.design
+    # hand: LDN first -> LDN ends 2 + 12 = 14, placebo 18; placebo first ->
+    # placebo ends 2 + 4 = 6, LDN 18. Means 16 and 12 weeks; gap 4 weeks.
+    b, l, p = d.weeks_baseline, d.weeks_ldn, d.weeks_placebo
+    assert (b, l, p) == (2, 12, 4)
+    assert d.endpoint_weeks_by_sequence["LDN first"]["LDN"] == b + l == 14
+    assert d.endpoint_weeks_by_sequence["Placebo first"]["Placebo"] == b + p == 6
+    assert d.endpoint_week_ldn == ((b + l) + (b + p + l)) / 2 == 16
+    assert d.endpoint_week_pbo == ((b + l + p) + (b + p)) / 2 == 12
+    assert d.endpoint_gap_weeks == 4
+
+
+def test_grim_for_every_published_percentage(R):
+    def fits(pct, n):  # integer arithmetic, half up
+        return any((200 * k + n) // (2 * n) == pct for k in range(n + 1))
+    pcts = {p.number_id: p for p in R.grim.all_percentages}
+    # every 'percent' number of the 2013 trial is scanned, and nothing else
+    ids = R.pkg.numbers[(R.pkg.numbers.study_id == "younger2013")
+                        & (R.pkg.numbers.statistic == "percent")].index
+    assert set(pcts) == set(ids)
+    for p in pcts.values():
+        assert p.ns == [n for n in range(10, 61) if fits(int(p.value), n)]
+        assert p.fits == {m: fits(int(p.value), m) for m in (28, 29, 31)}
+    # hand: 37 % of 28 is impossible (10/28 = 35.7 %, 11/28 = 39.3 %);
+    # 32 % and 11 % of 28 are 9 and 3 women
+    assert not pcts["y13.conf.vivid-dreams.ldn"].fits[28]
+    assert pcts["y13.responders.ldn"].fitting[28] == [9]
+    assert R.grim.side_effects_joint == [38]
+
+
+def test_every_reference_key_is_in_references_bib(R):
+    import re
+    from pathlib import Path
+    from analysis.core import Result
+    from analysis.meta import MetaResult
+    bib = set(re.findall(r"^@\w+\{([^,]+),", (Path(__file__).resolve().parents[1] / "references.bib")
+                         .read_text(encoding="utf-8"), re.M))
+    keys, seen = set(), set()
+
+    def walk(x):
+        if id(x) in seen or isinstance(x, (str, int, float)) or x is None:
+            return
+        seen.add(id(x))
+        if isinstance(x, (Result, MetaResult)):
+            keys.add(x.reference)
+            keys.update(x.extra.get("references", ()))
+            walk(getattr(x, "hk", None))
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                keys.add(v) if k == "reference" and isinstance(v, str) else walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+        elif hasattr(x, "__dict__") and not hasattr(x, "loc"):
+            for k, v in vars(x).items():
+                if k != "pkg":
+                    walk(v)
+    walk(R)
+    keys.discard("")
+    assert keys and not keys - bib, sorted(keys - bib)
