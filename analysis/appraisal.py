@@ -73,43 +73,82 @@ def rob2_table(pkg) -> str:
     return md_table(["Domain", "Risk of bias", "Reason"], rows, "lll", widths=[30, 13, 57])
 
 
+def rob2_run_in(pkg) -> str:
+    """The RoB 2 judgments in one paragraph (the handout's short form): the overall judgment,
+    then each domain and its judgment in the tool's order, with the reason for any high one."""
+    js = rob2(pkg)
+    parts = []
+    for j in js:
+        part = f"{fmt.text(j.domain[0].upper() + j.domain[1:])} {_SHOW[j.judgment]}"
+        if j.judgment == HIGH:
+            part += f" ({fmt.text(j.reason.rstrip('.'))})"
+        parts.append(part)
+    return f"**Overall {_SHOW[overall(js)].strip('*')}** (the least favourable domain). " + "; ".join(parts) + "."
+
+
 def _mark(agrees: bool | None) -> str:
+    """A neutral mark: a recomputation that gives another value is another analysis, not an error."""
     if agrees is None:
         return "new"
-    return "agrees" if agrees else "**\u2260 differs**"
+    return "agrees" if agrees else "other analyses give"
 
 
 def key_numbers_table(R) -> str:
-    """Published numbers beside their recomputation, with a mark where they disagree."""
+    """Published numbers beside what our recomputations give, with neutral marks."""
+    from .clinical import anchor
     rs, pain, sec = R.responders, R.pain, R.secondary
-    ex = rs.paired["exact"]
-
-    def holm(names: tuple[str, ...]) -> list[str]:
-        kept = all(sec.holm3[n][1] for n in names)
-        label = " / ".join(names)
-        return [f"{label[0].upper() + label[1:]} P, Holm-adjusted",
-                " / ".join(fmt.p(sec.reported[n]) for n in names),
-                " / ".join(fmt.p(sec.holm3[n][0]) for n in names),
-                "still < " + fmt.as_published(ALPHA) if kept else "**\u2260 not < " + fmt.as_published(ALPHA) + "**"]
-
+    ex, mp = rs.paired["exact"], rs.paired["midp"]
+    clin = anchor(pain, R.pkg)
+    matching = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
+    sat, mood = sec.holm4["satisfaction with life"], sec.holm4["mood"]
     rows = [
         ["Analysed n; responders", f"n not given; {fmt.pct(rs.pct_ldn)} vs {fmt.pct(rs.pct_pbo)}",
          f"n = {R.n} (GRIM): {rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}",
          _mark(R.check("grim-n-vs-registry-baseline").agrees)],
-        ["Responder P, unpaired \u03c7\u00b2", fmt.as_published(rs.reported_p), fmt.p(rs.chi2.p),
-         _mark(rs.reproduces["chi2"])],
-        ["Responder P, Fisher exact", fmt.as_published(rs.reported_p), fmt.p(rs.fisher.p),
-         _mark(rs.reproduces["fisher"])],
-        ["Responder P, paired McNemar (any split)", fmt.as_published(rs.reported_p),
-         f"{fmt.p(ex['min'])} to {fmt.p(ex['max'])}", _mark(rs.reproduces["mcnemar_exact"])],
+        ["Responder P, unpaired tests", fmt.as_published(rs.reported_p),
+         "; ".join(f"{_short_test(t.test)} {fmt.p(t.p)}" for t in matching), _mark(True)],
+        ["Responder P, paired (McNemar)", fmt.as_published(rs.reported_p),
+         f"{fmt.p(mp['min'])} to {fmt.p(ex['max'])}: depends on an unpublished split", _mark(False)],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
-         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points, 95% CI "
-         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}", _mark(None)],
-        holm(("pain",)),
-        holm(("satisfaction with life", "mood")),
+         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
+         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); IMMPACT: {_short_band(clin)}", _mark(None)],
+        ["Satisfaction / mood P, Holm across four secondary outcomes",
+         f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
+         f"{fmt.p(sat[0])} / {fmt.p(mood[0])}",
+         "still < " + fmt.as_published(ALPHA) if sat[1] and mood[1] else
+         "not < " + fmt.as_published(ALPHA) + " after adjustment"],
     ]
-    return md_table(["Number", "Published", "Recomputed", "Mark"], rows, "llll", widths=[34, 20, 32, 14])
+    return md_table(["Number", "Abstract", "Recomputed", "Mark"], rows, "llll", widths=[30, 17, 38, 15])
+
+
+def _short_test(name: str) -> str:
+    return (name.replace("Pearson chi-squared, no correction", "\u03c7\u00b2")
+            .replace("Fisher exact, one-sided (LDN > placebo)", "Fisher one-sided")
+            .replace("Fisher exact, two-sided", "Fisher two-sided")
+            .replace("chi-squared with Yates correction", "\u03c7\u00b2 with Yates"))
+
+
+def _short_band(clin) -> str:
+    return "minimally important" if clin.diff_words.startswith("at the lower end") else clin.diff_words
+
+
+def key_references(pkg) -> list[str]:
+    """Short references with DOI for the handout: the index trial, the later trials, the reviews."""
+    st = pkg.studies
+    out = []
+    for role in ("index-trial", "later-trial", "review"):
+        for sid, row in st[st["role"] == role].iterrows():
+            if role == "review" and row["design"] != "meta-analysis":
+                continue  # the reviews that pooled trials
+            doi = row["doi"]
+            ref = fmt.text(row["label"])
+            if isinstance(doi, str) and doi:
+                ref += f", doi:{fmt.text(doi)}"
+            elif role == "later-trial":
+                ref += " (results paper not yet verified)"
+            out.append(ref)
+    return out
 
 
 def critical_notes(R) -> list[str]:
@@ -119,16 +158,18 @@ def critical_notes(R) -> list[str]:
     return [
         f"**Not replicated.** Pooled, the {fmt.words(len(R.evidence.sets['later trials']))} later randomized "
         f"trials give g = {fmt.est_ci(later.estimate, later.low, later.high, 2)}.",
-        f"**Responder P depends on the test.** Only unpaired \u03c7\u00b2 gives {fmt.as_published(rs.reported_p)}; "
-        f"Fisher gives {fmt.p(rs.fisher.p)}, paired tests {fmt.p(rs.paired['exact']['min'])} to "
-        f"{fmt.p(rs.paired['exact']['max'])}.",
-        f"**Unequal periods, no washout.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
-        f"{fmt.integer(des.weeks_placebo)}; time and regression to the mean favour the longer period.",
-        f"**Small.** {des.randomized} women started and probably {R.n} were analysed, at one centre.",
+        f"**Responder P depends on the analysis.** Unpaired tests give {fmt.as_published(rs.reported_p)}; "
+        f"the paired P ({fmt.p(rs.paired['midp']['min'])} to {fmt.p(rs.paired['exact']['max'])}) cannot "
+        "be determined from the published data.",
+        f"**Unequal periods, washout not described.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
+        f"{fmt.integer(des.weeks_placebo)}; on average the LDN end point came "
+        f"{fmt.integer(des.endpoint_week_ldn - des.endpoint_week_pbo)} weeks later in the study, and time, "
+        "natural course and regression to the mean favour the later one.",
         f"**Blinding may have leaked.** Vivid dreams in {fmt.pct(bl.dreams_ldn)} on LDN vs "
-        f"{fmt.pct(bl.dreams_pbo)} on placebo (news report); pain was self-reported.",
-        f"**Many outcomes, no adjustment.** Pain, {fmt.words(sec.n_secondary)} secondary outcomes and a "
-        "composite responder rule.",
+        f"{fmt.pct(bl.dreams_pbo)} on placebo (news report); pain was self-reported; no blinding check reported.",
+        f"**Many outcomes.** Pain, {fmt.words(sec.n_secondary)} secondary outcomes and a composite "
+        "responder rule, without adjustment.",
+        f"**Small.** {des.randomized} women started and probably {R.n} were analysed, at one centre.",
     ]
 
 
@@ -136,20 +177,21 @@ def discussion_questions(R) -> list[Question]:
     """Questions for the room, each tied to a number printed elsewhere on the handout."""
     rs, des, pain, sec = R.responders, R.design, R.pain, R.secondary
     later = R.evidence.pooled["later trials"]
-    sat_adj = fmt.p(sec.holm3["satisfaction with life"][0])
+    sat_adj = fmt.p(sec.holm4["satisfaction with life"][0])
     g_later = fmt.num(later.estimate, 2)
     return [
-        Question(f"The paper reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give up to {fmt.p(rs.paired['exact']['max'])}. Which should a crossover report, "
-                 "and would you still call it a finding?", fmt.p(rs.paired["exact"]["max"])),
+        Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
+                 f"could give anything from {fmt.p(rs.paired['midp']['min'])} to "
+                 f"{fmt.p(rs.paired['exact']['max'])}. Which should a crossover report, and would you "
+                 "still call it a finding?", fmt.p(rs.paired["exact"]["max"])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
                  fmt.integer(des.weeks_ldn)),
         Question(f"The recovered interval for the pain difference runs from {fmt.num(pain.ci_t.low)} to "
                  f"{fmt.num(pain.ci_t.high)} points. What is the smallest difference your patients would notice?",
                  fmt.num(pain.ci_t.low)),
-        Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment. Should secondary outcomes "
-                 "appear in a blog post's list of benefits?", sat_adj),
+        Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment across four secondary "
+                 "outcomes. Should secondary outcomes appear in a blog post's list of benefits?", sat_adj),
         Question(f"The NNT is {rs.nnt_text}. How would you explain that interval to a patient?",
                  rs.nnt_text),
         Question(f"The later trials pool to g = {g_later}. Would you still offer LDN, and what would you tell "
@@ -157,11 +199,129 @@ def discussion_questions(R) -> list[Question]:
     ]
 
 
-def questions_markdown(R) -> str:
-    """The discussion questions as a Markdown bullet list."""
-    return "\n".join(f"- {q.text}" for q in discussion_questions(R))
+def questions_markdown(R, most: int | None = None) -> str:
+    """The discussion questions as a Markdown bullet list (the first ``most`` of them)."""
+    return "\n".join(f"- {q.text}" for q in discussion_questions(R)[:most])
 
 
-def notes_markdown(R) -> str:
-    """The critical notes as a Markdown bullet list."""
-    return "\n".join(f"- {n}" for n in critical_notes(R))
+def notes_markdown(R, most: int | None = None, *, skip: int = 0) -> str:
+    """The critical notes as a Markdown bullet list (from the ``skip``-th, at most ``most``)."""
+    notes = critical_notes(R)[skip:]
+    return "\n".join(f"- {n}" for n in notes[:most])
+
+
+def verdict_summary(verdicts) -> str:
+    """How many claims got each verdict, in the order of ``claims.VERDICTS``: "5 supported, ..."."""
+    from .claims import VERDICTS
+    counts = {label: sum(v.verdict == label for v in verdicts) for label in VERDICTS}
+    return ", ".join(f"{fmt.words(n)} {label}" for label, n in counts.items() if n)
+
+
+# Plain-language glossary: (term, explanation). The handout prints the entries
+# named in HANDOUT_TERMS; the report prints them all.
+GLOSSARY = [
+    ("Crossover trial", "each participant takes both treatments, one after the other, in a random "
+     "order; each is her own control."),
+    ("Washout", "a gap between the two treatments so that the first cannot carry over into the second."),
+    ("Paired vs unpaired test", "a paired test compares each woman with herself (right for a "
+     "crossover); an unpaired test treats the two periods as different groups of people."),
+    ("McNemar test, mid-p", "the paired test for a yes/no outcome; it uses only the women who "
+     "responded on one treatment and not the other. The mid-p version is less conservative than "
+     "the exact one and is often recommended."),
+    ("Fisher's exact test", "an unpaired test for a yes/no outcome in two groups; one-sided if it "
+     "looks for a difference in one direction only."),
+    ("P value", "how surprising the data would be if the treatment did nothing; not the chance that "
+     "the treatment works."),
+    ("95% confidence interval (CI)", "the range of effects compatible with the data; a wide interval "
+     "means an imprecise estimate."),
+    ("NNTB / NNTH", "number needed to treat for one extra patient to benefit (B) or be harmed (H); "
+     "when the difference could be zero, its interval runs from an NNTH through infinity to an NNTB."),
+    ("Holm, Benjamini-Hochberg", "ways of adjusting P values when several outcomes are tested, so "
+     "that a chance finding among many is not taken as real."),
+    ("Fragility", "how many patients' outcomes would have to change to move a result across "
+     "P = {alpha}; small numbers mean a fragile result."),
+    ("GRIM test", "checks whether a reported percentage can arise from a whole number of people "
+     "out of a given total."),
+    ("Hedges' g", "a difference between treatments in units of standard deviation, so that trials "
+     "using different pain scales can be compared; here negative means less pain on LDN."),
+    ("Random-effects meta-analysis", "pools trials while allowing the true effect to differ between "
+     "them; \u03c4\u00b2 is the variance of those true effects and I\u00b2 the share of the "
+     "spread not due to chance."),
+    ("Hartung-Knapp interval", "a wider, more honest interval for a pooled estimate from few trials."),
+    ("Prediction interval", "where the effect of a new, similar trial would be expected to fall."),
+    ("RoB 2", "the Cochrane tool for judging the risk of bias of a randomized trial, domain by "
+     "domain, with an extra domain for crossover trials."),
+    ("IMMPACT thresholds", "what chronic-pain trials count as a change patients notice: a reduction "
+     "of pain of about {imm_low}\u2013{imm_high}% minimally important, {imm_mod}% moderately, "
+     "{imm_sub}% substantially."),
+    ("Regression to the mean", "people enrol when symptoms are bad; on average they improve "
+     "afterwards whatever the treatment."),
+]
+HANDOUT_TERMS = ("Paired vs unpaired test", "McNemar test, mid-p", "NNTB / NNTH",
+                 "Holm, Benjamini-Hochberg", "Hedges' g", "Prediction interval", "RoB 2")
+
+
+def glossary_markdown(pkg, terms=None, *, run_in: bool = False) -> str:
+    """The glossary as Markdown, one paragraph per term (all terms, or those in ``terms``;
+    ``run_in`` puts them in one paragraph, for the handout); its numbers (alpha, the
+    IMMPACT thresholds) come from the code and the data."""
+    from .clinical import thresholds
+    t = thresholds(pkg)
+    values = {"alpha": fmt.as_published(ALPHA), "imm_low": fmt.integer(t.minimal_low),
+              "imm_high": fmt.integer(t.minimal_high), "imm_mod": fmt.integer(t.moderate),
+              "imm_sub": fmt.integer(t.substantial)}
+    chosen = [(term, d) for term, d in GLOSSARY if terms is None or term in terms]
+    missing = set(terms or ()) - {term for term, _ in chosen}
+    if missing:
+        raise KeyError(f"glossary has no entry for {sorted(missing)}")
+    entries = [f"**{fmt.text(term)}**: {fmt.text(d.format(**values))}" for term, d in chosen]
+    return " ".join(entries) if run_in else "\n\n".join(entries)
+
+
+def percent_scan_words(R) -> str:
+    """The sample-size consistency scan of the side-effect percentages, in words."""
+    g = R.grim
+    se = [pc for pc in g.all_percentages if pc.quantity in ("vivid_dreams", "headache")]
+    if not se:
+        return "no side-effect percentages are published"
+    shown = ", ".join(f"{fmt.pct(pc.value)}" for pc in se)
+    ns = g.pct_ns_of_interest
+    fit_all = [m for m in ns if all(pc.fits[m] for pc in se)]
+    joint = g.side_effects_joint
+    lo, hi = g.pct_scan_ns[0], g.pct_scan_ns[-1]
+    misfits = [m for m in ns if m not in fit_all]
+    listed = (", ".join(map(str, misfits[:-1])) + " or " + str(misfits[-1])) if len(misfits) > 1 \
+        else str(misfits[0])
+    text = f"the side-effect percentages ({shown}) do not fit n = {listed} together"
+    if joint:
+        text += (f"; from {lo} to {hi} women only n = {', '.join(map(str, joint))} fits all of them, "
+                 "and no number of women fits them together with the responder percentages")
+    else:
+        text += f"; no n from {lo} to {hi} fits all four"
+    return text
+
+
+def multiplicity_words(R) -> str:
+    """What the secondary-outcome adjustment shows, under both bounds for the unpublished P values."""
+    s = R.secondary
+    best_h, best_b = s.holm4_best, s.bh4_best
+    names = ("satisfaction with life", "mood")
+    if any(best_h[n][1] or best_b[n][1] for n in names):
+        return ("If the two unpublished P values were only just above "
+                f"{fmt.as_published(ALPHA)}, the result would change (Table below).")
+    return (f"Even if the two unpublished P values were as small as a result reported as not improved "
+            f"could be ({fmt.p(s.not_significant_floor)}), neither outcome would stay below "
+            f"{fmt.as_published(ALPHA)} (Holm {fmt.p(best_h['mood'][0])}, false discovery rate "
+            f"{fmt.p(best_b['mood'][0])}). Only if the outcomes without a published P value were "
+            "left out altogether, adjusting just the three reported P values (pain included), would "
+            f"the false discovery rate method keep them ({fmt.p(s.bh3['mood'][0])}).")
+
+
+def difference_words(d) -> str:
+    """The test of the 2013 trial against the later trials, read both ways."""
+    if d.p < ALPHA:
+        return ("The 2013 result differs from the later trials by more than chance easily explains: "
+                "something about it, or about them, was different.")
+    return ("That difference could be chance: the data neither show that the 2013 result was a fluke "
+            "nor that the later trials missed a real effect, which with so few trials is what one "
+            "should expect.")

@@ -551,10 +551,12 @@ def forest(
     null: float = 0.0,
     digits: int = 2,
     width: float | None = None,
+    compact: bool = False,
 ) -> Figure:
     """Forest plot: per study a marker (area ∝ weight, shape and colour by
     design) with its interval, a pooled diamond with the prediction interval
-    on its own row, a null line, "favours" labels and an estimate column."""
+    on its own row, a null line, "favours" labels and an estimate column
+    (``compact``: rows closer together, for a handout)."""
     w = _width(width)
     body, small = style.font_sizes(w)
     if not rows:
@@ -592,7 +594,8 @@ def forest(
     w_max = max((x for x in weights if x is not None), default=None)
 
     with matplotlib.rc_context(style.rc(w)):
-        fig = _new_figure(w, 1.25 + (0.42 if stacked else 0.28) * n_lines)
+        row_h = (0.42 if stacked else 0.28) * (0.72 if compact else 1.0)
+        fig = _new_figure(w, (0.95 if compact else 1.25) + row_h * n_lines)
         ax = fig.subplots()
         _tick_style(ax, small)
         _hide_y_axis(ax)
@@ -601,11 +604,15 @@ def forest(
         left, right = [], []
         for i, (r, y) in enumerate(zip(rows, ys)):
             st = style.series_style(r["design"])
+            randomized = r.get("randomized", True) is not False
+            # a non-randomized study (shown for reference, not pooled): open marker, dashed line
             ax.plot([r["low"], r["high"]], [y, y], color=style.INK, linewidth=1.2,
-                    zorder=2, gid=f"study-ci-{i}")
+                    linestyle="-" if randomized else (0, (3, 2)), zorder=2, gid=f"study-ci-{i}")
             size = s_fixed if r.get("weight") is None else s_max * r["weight"] / w_max
-            ax.scatter([r["estimate"]], [y], s=size, marker=st["marker"], color=st["color"],
-                       edgecolors=style.INK, linewidths=0.6, zorder=3, gid=f"study-{i}")
+            ax.scatter([r["estimate"]], [y], s=size, marker=st["marker"],
+                       color=st["color"] if randomized else "white",
+                       edgecolors=style.INK, linewidths=0.6 if randomized else 1.0, zorder=3,
+                       gid=f"study-{i}")
             name = str(r["label"])
             left.append(name if r["year"] is None or str(r["year"]) in name else f"{name} {r['year']}")
             right.append(fmt(r["estimate"], r["low"], r["high"]))
@@ -659,9 +666,15 @@ def forest(
         designs = [d for d in ("crossover", "parallel") if any(r["design"] == d for r in rows)]
         handles = [Line2D([], [], linestyle="none", marker=style.MARKER[d], markersize=7,
                           color=style.COLOR[d], markeredgecolor=style.INK,
-                          markeredgewidth=0.6, label=f"{d.capitalize()} trial")
+                          markeredgewidth=0.6, label=d.capitalize())
                    for d in designs]
-        legend_kw = {"handles": handles, "ncols": len(handles), "frameon": False,
+        if any(r.get("randomized", True) is False for r in rows):
+            handles.append(Line2D([], [], linestyle=(0, (3, 2)), marker="o", markersize=7,
+                                  color=style.INK, markerfacecolor="white", linewidth=1.0,
+                                  label="Not randomized"))
+        # three entries in one row would run into the estimate column's header
+        legend_kw = {"handles": handles, "ncols": len(handles) if len(handles) < 3 or stacked else 2,
+                     "frameon": False,
                      "fontsize": small, "handletextpad": 0.2, "columnspacing": 1.0,
                      "borderpad": 0.1}
         if stacked:  # its own row above the plot, clear of the column header

@@ -118,6 +118,13 @@ _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
           "ten", "eleven", "twelve")
 
 
+def date(iso: str) -> str:
+    """An ISO date (YYYY-MM-DD) as a reader writes it: '21 October 2015'."""
+    import datetime as _dt
+    d = _dt.date.fromisoformat(str(iso))
+    return f"{d.day} {d:%B %Y}"
+
+
 def words(n: int) -> str:
     """A small count as a word ('three'), larger ones as digits."""
     return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)

@@ -73,10 +73,50 @@ def _missing(x) -> bool:
 
 
 def claims_table(R) -> str:
-    rows = [[f"{fmt.text(v.claim)} ({fmt.text(v.section)})", f"**{v.verdict}**", v.evidence]
-            for v in verdicts(R)]
-    return md_table(["The article's claim (paraphrased; section)", "Verdict", "Evidence"], rows,
-                    widths=[38, 16, 46])
+    """Every claim of the post with the post's own figure, our verdict and the evidence."""
+    rows = []
+    for v in verdicts(R):
+        figure = f" The post's figure: {fmt.text(v.claimed)}." if v.claimed else ""
+        rows.append([f"{fmt.text(v.claim)}{figure} ({fmt.text(v.section)})", f"**{v.verdict}**",
+                     v.evidence])
+    return md_table(["The post's claim (paraphrased; section)", "Verdict", "Evidence"], rows,
+                    widths=[36, 14, 50])
+
+
+def claims_summary_table(R) -> str:
+    """The handout's compact version: the claim in a few words, verdict, one-line reason;
+    the claims no published data can test share one row."""
+    from .claims import NOT_TESTABLE
+    vs = verdicts(R)
+    rows = [[fmt.text(v.short) + (f" (post: {fmt.text(v.claimed)})" if v.claimed else ""),
+             f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict != NOT_TESTABLE]
+    untestable = [v for v in vs if v.verdict == NOT_TESTABLE]
+    if untestable:
+        rows.append([f"{fmt.words(len(untestable)).capitalize()} more claims", f"**{NOT_TESTABLE}**",
+                     "; ".join(fmt.text(v.short) for v in untestable)])
+    return md_table(["The post's claim", "Verdict", "Why"], rows, widths=[30, 16, 54])
+
+
+_SCALES = {"points 0-10": "on a 0\u201310 scale", "points 0-100": "on a 0\u2013100 scale",
+           "FIQR points": "questionnaire points (0\u2013100)", "SPIR points": "summed-rating points"}
+
+
+def on_own_scale(pkg, number_id: str) -> str:
+    """A published difference on its trial's own pain scale, with its interval when published:
+    "−0.34 points on a 0–10 scale (95% CI −0.95 to 0.27)"."""
+    row = pkg.number(number_id)
+    d = fmt.decimals(row["value"])
+    unit = str(row["unit"])
+    scale = _SCALES.get(unit)
+    if scale is None:
+        raise ValueError(f"{number_id}: no pain scale is known for unit {unit!r}")
+    if unit.startswith("points"):
+        text = f"{fmt.signed(row['value'], d)} points {scale}"
+    else:
+        text = f"{fmt.signed(row['value'], d)} {scale}"
+    if not _missing(row["low"]) and not _missing(row["high"]):
+        text += f" (95% CI {fmt.ci(row['low'], row['high'], d)})"
+    return text
 
 
 def glance_table(R) -> str:
@@ -153,18 +193,26 @@ def splits_table(R) -> str:
 
 
 def multiplicity_table(R) -> str:
+    """The four secondary outcomes, Holm and BH adjusted with the unpublished P values at 1
+    (conservative) and just above alpha (the other bound); the reported-only family as a
+    sensitivity line."""
     s = R.secondary
+
+    def adj(d, name):
+        p, keep = d[name]
+        return f"{fmt.p(p)}{' (kept)' if keep else ''}"
+    floor = fmt.p(s.not_significant_floor)
     rows = []
-    for name, pval in {**s.reported, "fatigue": None, "sleep": None}.items():
-        def adj(d):
-            p, keep = d[name]
-            return f"{fmt.p(p)}{' (kept)' if keep else ''}"
+    for name, pval in s.family4.items():
         rows.append([name, fmt.p(pval) if pval is not None else "not given (\"not improved\")",
-                     adj(s.holm3) if name in s.holm3 else "-", adj(s.bh3) if name in s.bh3 else "-",
-                     adj(s.holm5), adj(s.bh5)])
-    return md_table(["Outcome", "Reported P", "Holm (3 reported)", "BH (3 reported)",
-                     f"Holm (all 5; missing = {fmt.p(s.missing_assumed)})",
-                     f"BH (all 5; missing = {fmt.p(s.missing_assumed)})"], rows, "lrrrrr")
+                     adj(s.holm4, name), adj(s.bh4, name), adj(s.holm4_best, name),
+                     adj(s.bh4_best, name)])
+    for name in ("satisfaction with life", "mood"):
+        rows.append([f"{name}: sensitivity, the three reported P values only (pain included)",
+                     fmt.p(s.reported[name]), adj(s.holm3, name), adj(s.bh3, name), "", ""])
+    return md_table(["Outcome", "Reported P", "Holm, unknown = 1", "BH, unknown = 1",
+                     f"Holm, unknown = {floor}", f"BH, unknown = {floor}"], rows, "lrrrrr",
+                    widths=[34, 14, 13, 13, 13, 13])
 
 
 def checks_table(R) -> str:
@@ -247,7 +295,7 @@ def forest_rows(R) -> list[dict]:
             label += " (not randomized)"
         rows.append({"label": label, "year": None if _missing(st["year"]) else int(st["year"]), "design": st["design"],
                      "estimate": g.estimate, "low": g.low, "high": g.high,
-                     "weight": weights.get(sid)})
+                     "weight": weights.get(sid), "randomized": bool(st["randomized"])})
     return rows
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -96,7 +97,52 @@ def test_every_claim_has_a_verdict(R):
     vs = verdicts(R)
     assert [v.claim_id for v in vs] == list(R.pkg.claims.index)
     assert all(v.verdict in VERDICTS for v in vs)
-    assert all(v.evidence for v in vs)
+    assert all(v.evidence and v.reason and v.short for v in vs)
+
+
+def test_one_claim_per_row_and_one_verdict_per_claim(R):
+    """A row that bundles two claims shows up as two sentences, or as two verdict
+    labels in one evidence text; neither is allowed."""
+    for v in verdicts(R):
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", v.claim.strip()) if x]
+        assert len(sentences) == 1, (v.claim_id, v.claim)
+        others = [lab for lab in VERDICTS if lab != v.verdict and f"**{lab}**" in v.evidence]
+        assert not others, (v.claim_id, others)
+
+
+# Words that contradict a label when its own evidence text uses them.
+CONTRADICTS = {
+    "supported": ("not supported", "no evidence", "did not improve", "untested"),
+    "partly supported": ("true when written",),
+    "not supported": ("true when written", "as reported"),
+    "out of date": ("not supported",),
+}
+
+
+def test_each_label_agrees_with_its_evidence(R):
+    for v in verdicts(R):
+        for phrase in CONTRADICTS.get(v.verdict, ()):
+            assert phrase not in v.evidence.lower(), (v.claim_id, v.verdict, phrase)
+        if v.verdict == "out of date":
+            assert v.evidence.lower().startswith("true when written"), v.claim_id
+
+
+def test_claims_cover_the_post(R):
+    """Claims the first version of the table missed (issue 12), each in its own row."""
+    text = " ".join(R.pkg.claims["paraphrase"]).lower()
+    for needle in ("found ldn useful in their own patients", "inflammation of the central nervous system", "me/cfs",
+                   "less over time", "not been formally tested", "standard fibromyalgia drugs"):
+        assert needle in text, needle
+    # the post's own figure for the share it helps is shown with the claim
+    from analysis import tables
+    assert "The post's figure: 40%" in tables.claims_table(R).replace("\\", "")
+
+
+def test_responder_interval_printed_to_show_it_crosses_zero(R):
+    """-0.3 to 41.2, not "0 to 41": the precision shows the interval includes zero."""
+    v = {x.claim_id: x for x in verdicts(R)}["c04"]
+    assert fmt.ci(100 * R.responders.rd.low, 100 * R.responders.rd.high, 1) in v.evidence
+    assert fmt.num(100 * R.responders.rd.low, 1).startswith("\u2212")
 
 
 def test_later_trials_pool_near_zero(R):
