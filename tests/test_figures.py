@@ -291,7 +291,7 @@ def test_forest_geometry():
     assert "favours LDN" in by_gid(fig, "favours-left").get_text()
     assert "favours placebo" in by_gid(fig, "favours-right").get_text()
     legend = fig.axes[0].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["Crossover trial", "Parallel trial"]
+    assert [t.get_text() for t in legend.get_texts()] == ["Crossover", "Parallel"]
 
 
 def test_forest_without_weights_or_pool():

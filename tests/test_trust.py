@@ -684,7 +684,7 @@ def _headings(qmd_path: Path) -> list[str]:
 
 def test_pdf_text_is_extractable_in_reading_order(two_renders):
     text = " ".join(p.extract_text() for p in _pdf(two_renders).pages)
-    text = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u2019", "'"))
     headings = _headings(ROOT / "report.qmd")
     assert {"Summary", "Critical notes"} <= set(headings)
     # Numbered headings in the body ("1 Summary"): each after the previous one.
