@@ -91,7 +91,7 @@ def test_pdf_headings_numbered_as_each_document_asks(both):
     number-sections: false and has none."""
     for r, files in both.items():
         report, handout = pdf_text(files["report.pdf"]), pdf_text(files["handout.pdf"])
-        assert "1 Summary" in report and "2 The article and its claims" in report, r
+        assert "1 Summary" in report and "2 The article The post" in report and "3 The trial at a glance" in report, r
         assert "The trial at a glance" in handout, r
         assert "1 The trial at a glance" not in handout, f"{r}: handout headings are numbered"
 
