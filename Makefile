@@ -1,22 +1,24 @@
 # The two commands: `make report` renders, `make test` tests. Both set up .venv
-# from requirements.txt on first use. See README.md.
+# from the lock, requirements.txt, on first use (tools/setup-venv.sh). See README.md.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 OUT    := _output
 
-.PHONY: report test bench clean env
+.PHONY: report test bench bench-setup clean env lock
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt
-	@echo "== setting up $(VENV) from requirements.txt (first run only)"
-	@start=$$(date +%s); \
-	  $(PYTHON) -m venv $(VENV) && \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
-	  rm -f $(VENV)/.installed-* && touch $@ && \
-	  echo "== environment ready in $$(( $$(date +%s) - start )) s"
+$(STAMP): requirements.txt tools/setup-venv.sh
+	@echo "== setting up $(VENV) from the lock, requirements.txt (first run only)"
+	@PYTHON=$(PYTHON) VENV=$(VENV) tools/setup-venv.sh && touch $@
+
+# Regenerate the lock after editing requirements.in, with the uv that set up .venv.
+lock: $(STAMP)
+	$(VENV)/.tools/bin/uv pip compile requirements.in --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
+	  --quiet -o requirements.txt
 
 # Real Quarto when it is on PATH (set OFFLINE=1 to force the offline renderer).
 # PAPER=us-letter renders the PDFs on US Letter instead of A4.
@@ -54,6 +56,10 @@ test: $(STAMP) $(NODE_STAMP)
 # Cold, prose-edit and warm renders against the floor and each document's own work; prints a table and ratios.
 bench: $(STAMP)
 	$(BIN)/python -m render.bench --runs $(or $(RUNS),3)
+
+# The newcomer's wait: fresh clone, empty caches, make env then the first make report.
+bench-setup: $(STAMP)
+	$(BIN)/python -m render.bench_setup
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache test-artifacts

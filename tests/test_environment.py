@@ -1,6 +1,6 @@
 """Keep the environment files, the Quarto configuration and the bibliography in step.
 
-- every pin in requirements.txt appears once in environment.yml with the same
+- every pin in requirements.in (the direct dependencies) appears once in environment.yml with the same
   version (as a conda dependency, under a documented name mapping, or under pip:);
 - the Quarto pin is the same in requirements-quarto.txt, environment.yml and
   the GitHub workflow;
@@ -162,7 +162,7 @@ QMD_FILES = sorted(ROOT.glob("*.qmd"))
 # ---------------------------------------------------- environment files ----
 
 def test_every_requirement_is_in_environment_yml_with_the_same_version():
-    reqs = read_pins(ROOT / "requirements.txt")
+    reqs = read_pins(ROOT / "requirements.in")
     conda, pip = environment()
     found: dict[str, list[tuple[str, str]]] = {}
     for name, version in conda.items():
@@ -175,13 +175,13 @@ def test_every_requirement_is_in_environment_yml_with_the_same_version():
 
     missing = sorted(set(reqs) - set(found))
     extra = sorted(set(found) - set(reqs))
-    assert not missing, f"in requirements.txt but not environment.yml: {missing}"
-    assert not extra, f"in environment.yml but not requirements.txt: {extra}"
+    assert not missing, f"in requirements.in but not environment.yml: {missing}"
+    assert not extra, f"in environment.yml but not requirements.in: {extra}"
     for name, version in reqs.items():
         where = found[name]
         assert len(where) == 1, f"{name} listed more than once in environment.yml: {where}"
         assert where[0][1] == version, (
-            f"{name}: requirements.txt pins {version}, environment.yml has "
+            f"{name}: requirements.in pins {version}, environment.yml has "
             f"{where[0][1] or 'no version'} ({where[0][0]})")
 
 

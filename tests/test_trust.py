@@ -778,7 +778,7 @@ def test_html_contains_no_script(two_renders):
 
 
 def test_python_requirements_are_exact_pins():
-    for name in ("requirements.txt", "requirements-quarto.txt"):
+    for name in ("requirements.in", "requirements-quarto.txt"):
         for n, raw in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1):
             line = raw.split("#", 1)[0].strip()
             if line:

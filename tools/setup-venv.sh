@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create the project's virtual environment from the lock (requirements.txt):
+# uv installs it (with every hash checked, bytecode compiled so the first render
+# does not pay for it); where uv cannot be installed, pip does, with
+# --require-hashes. Says which installer it used and how long it took.
+#   PYTHON  interpreter to build the venv from (default python3)
+#   VENV    where (default .venv)
+#   NO_UV=1 skip uv (the fallback path; tests/test_lock.py forces it this way)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+UV_VERSION="0.13.8"            # pinned; uv itself comes from PyPI
+TOOLS="$VENV/.tools"           # uv lives in its own venv, so it is not in the project's
+LOCK="${LOCK:-requirements.txt}"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+start=$(now)
+rm -rf "$VENV"
+"$PYTHON" -m venv "$VENV"
+installer=""
+if [ -z "${NO_UV:-}" ]; then
+  if "$PYTHON" -m venv "$TOOLS" &&
+     "$TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" 2>/dev/null; then
+    if "$TOOLS/bin/uv" pip install --quiet --python "$VENV/bin/python" --require-hashes \
+         --compile-bytecode -r "$LOCK"; then
+      installer="uv $UV_VERSION"
+    else
+      echo "== uv could not install the lock; falling back to pip" >&2
+    fi
+  else
+    echo "== uv $UV_VERSION could not be installed; falling back to pip" >&2
+  fi
+fi
+if [ -z "$installer" ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$LOCK"
+  installer="pip --require-hashes"
+fi
+echo "== $VENV ready in $(elapsed "$start") s (installer: $installer; from $LOCK)"
