@@ -52,15 +52,22 @@ def main() -> int:
                              "nothing to compare with")
         ref = _run([str(uv), "pip", "install", "--quiet", "--python", str(tmp / "ref" / "bin" / "python"),
                     "--require-hashes", "-r", "requirements.txt"], clone, ref_env)
+        # the same with bytecode compiled, as make env does (like for like)
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp / "ref2")], check=True)
+        ref_c = _run([str(uv), "pip", "install", "--quiet", "--python", str(tmp / "ref2" / "bin" / "python"),
+                      "--require-hashes", "--compile-bytecode", "-r", "requirements.txt"], clone,
+                     {**env, "UV_CACHE_DIR": str(tmp / "uv-cache-ref2")})
     rows = {"venv + install (make env)": setup, f"first make report ({renderer})": first,
             "first outputs (set-up + first render)": setup + first,
-            "reference: uv pip install into an empty venv": ref}
+            "reference: uv pip install into an empty venv": ref,
+            "reference with --compile-bytecode (as make env)": ref_c}
     width = max(map(len, rows)) + 4
     print(f"\n{'newcomer (seconds)':<{width}}{'':>8}")
     for k, v in rows.items():
         print(f"{k:<{width}}{v:>8.1f}")
     ratios = {"first outputs (set-up + first render)": setup + first,
               "install / uv reference": setup / ref}
+    print(f"\n{'install / uv reference with bytecode (like for like)':<{width}}{setup / ref_c:>8.2f}")
     ok = True
     print()
     for k, v in ratios.items():

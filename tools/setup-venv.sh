@@ -11,30 +11,37 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 UV_VERSION="0.13.8"            # pinned; uv itself comes from PyPI
-TOOLS="$VENV/.tools"           # uv lives in its own venv, so it is not in the project's
+TOOLS="$VENV.tools"            # uv's own folder, moved into $VENV/.tools once the venv exists
 LOCK="${LOCK:-requirements.txt}"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 start=$(now)
-rm -rf "$VENV"
-"$PYTHON" -m venv "$VENV"
+rm -rf "$VENV" "$VENV.new" "$TOOLS"
 installer=""
 if [ -z "${NO_UV:-}" ]; then
-  if "$PYTHON" -m venv "$TOOLS" &&
-     "$TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" 2>/dev/null; then
-    if "$TOOLS/bin/uv" pip install --quiet --python "$VENV/bin/python" --require-hashes \
+  # uv from PyPI into a folder of its own (pip's --target: no second venv to build)
+  if "$PYTHON" -m pip install --quiet --disable-pip-version-check --target "$TOOLS" "uv==$UV_VERSION" \
+       >/dev/null 2>&1 && [ -x "$TOOLS/bin/uv" ]; then
+    if "$TOOLS/bin/uv" venv --quiet --python "$PYTHON" "$VENV.new" &&
+       "$TOOLS/bin/uv" pip install --quiet --python "$VENV.new/bin/python" --require-hashes \
          --compile-bytecode -r "$LOCK"; then
+      mv "$TOOLS" "$VENV.new/.tools"
+      mv "$VENV.new" "$VENV"
+      TOOLS="$VENV/.tools"
       installer="uv $UV_VERSION"
     else
       echo "== uv could not install the lock; falling back to pip" >&2
+      rm -rf "$VENV.new"
     fi
   else
     echo "== uv $UV_VERSION could not be installed; falling back to pip" >&2
   fi
 fi
 if [ -z "$installer" ]; then
+  rm -rf "$VENV"
+  "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$LOCK"
   installer="pip --require-hashes"
 fi
