@@ -95,10 +95,9 @@ def _mark(agrees: bool | None) -> str:
 
 def key_numbers_table(R) -> str:
     """Published numbers beside what our recomputations give, with neutral marks."""
-    from .clinical import anchor
     rs, pain, sec = R.responders, R.pain, R.secondary
-    ex, mp = rs.paired["exact"], rs.paired["midp"]
-    clin = anchor(pain, R.pkg)
+    from .claims import paired_range
+    paired_lo, paired_hi = paired_range(rs)
     matching = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
     sat, mood = sec.holm4["satisfaction with life"], sec.holm4["mood"]
     rows = [
@@ -107,12 +106,12 @@ def key_numbers_table(R) -> str:
          _mark(R.check("grim-n-vs-registry-baseline").agrees)],
         ["Responder P, unpaired tests", fmt.as_published(rs.reported_p),
          "; ".join(f"{_short_test(t.test)} {fmt.p(t.p)}" for t in matching), _mark(True)],
-        ["Responder P, paired (McNemar)", fmt.as_published(rs.reported_p),
-         f"{fmt.p(mp['min'])} to {fmt.p(ex['max'])}: depends on an unpublished split", _mark(False)],
+        ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
+         f"{fmt.p(paired_lo)} to {fmt.p(paired_hi)}: depends on an unpublished split", _mark(False)],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
-         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); IMMPACT: {_short_band(clin)}", _mark(None)],
+         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],
         ["Satisfaction / mood P, Holm across four secondary outcomes",
          f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
          f"{fmt.p(sat[0])} / {fmt.p(mood[0])}",
@@ -127,10 +126,6 @@ def _short_test(name: str) -> str:
             .replace("Fisher exact, one-sided (LDN > placebo)", "Fisher one-sided")
             .replace("Fisher exact, two-sided", "Fisher two-sided")
             .replace("chi-squared with Yates correction", "\u03c7\u00b2 with Yates"))
-
-
-def _short_band(clin) -> str:
-    return "minimally important" if clin.diff_words.startswith("at the lower end") else clin.diff_words
 
 
 def key_references(pkg) -> list[str]:
@@ -151,16 +146,27 @@ def key_references(pkg) -> list[str]:
     return out
 
 
+def _paired_lo(rs) -> float:
+    from .claims import paired_range
+    return paired_range(rs)[0]
+
+
+def _paired_hi(rs) -> float:
+    from .claims import paired_range
+    return paired_range(rs)[1]
+
+
 def critical_notes(R) -> list[str]:
     """The critical notes, one line each, most important first (Markdown, numbers from Results)."""
     rs, des, sec, bl = R.responders, R.design, R.secondary, R.blinding
     later = R.evidence.pooled["later trials"]
     return [
         f"**Not replicated.** Pooled, the {fmt.words(len(R.evidence.sets['later trials']))} later randomized "
-        f"trials give g = {fmt.est_ci(later.estimate, later.low, later.high, 2)}.",
-        f"**Responder P depends on the analysis.** Unpaired tests give {fmt.as_published(rs.reported_p)}; "
-        f"the paired P ({fmt.p(rs.paired['midp']['min'])} to {fmt.p(rs.paired['exact']['max'])}) cannot "
-        "be determined from the published data.",
+        f"trials give g = {fmt.num(later.estimate, 2)} (95% CI {fmt.ci(later.hk.low, later.hk.high, 2)}, "
+        "Hartung\u2013Knapp).",
+        f"**Responder P depends on the analysis.** Pearson \u03c7\u00b2 and one-sided Fisher give "
+        f"{fmt.as_published(rs.reported_p)}; Yates and two-sided Fisher {fmt.p(rs.fisher.p)}; the paired P "
+        f"({fmt.p(_paired_lo(rs))} to {fmt.p(_paired_hi(rs))}) cannot be determined from the published data.",
         f"**Unequal periods, washout not described.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
         f"{fmt.integer(des.weeks_placebo)}; on average the LDN end point came "
         f"{fmt.integer(des.endpoint_week_ldn - des.endpoint_week_pbo)} weeks later in the study, and time, "
@@ -181,9 +187,8 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give anything from {fmt.p(rs.paired['midp']['min'])} to "
-                 f"{fmt.p(rs.paired['exact']['max'])}. Which should a crossover report, and would you "
-                 "still call it a finding?", fmt.p(rs.paired["exact"]["max"])),
+                 f"could give anything from {fmt.p(_paired_lo(rs))} to {fmt.p(_paired_hi(rs))}. Which should "
+                 "a crossover report, and would you still call it a finding?", fmt.p(_paired_hi(rs))),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
                  fmt.integer(des.weeks_ldn)),
@@ -224,10 +229,9 @@ GLOSSARY = [
      "order; each is her own control."),
     ("Washout", "a gap between the two treatments so that the first cannot carry over into the second."),
     ("Paired vs unpaired test", "a paired test compares each woman with herself (right for a "
-     "crossover); an unpaired test treats the two periods as different groups of people."),
-    ("McNemar test, mid-p", "the paired test for a yes/no outcome; it uses only the women who "
-     "responded on one treatment and not the other. The mid-p version is less conservative than "
-     "the exact one and is often recommended."),
+     "crossover); an unpaired test treats the two periods as different people."),
+    ("McNemar test, mid-p", "the paired test for a yes/no outcome, using the women who responded on "
+     "one treatment only; mid-p is its less conservative, often recommended version."),
     ("Fisher's exact test", "an unpaired test for a yes/no outcome in two groups; one-sided if it "
      "looks for a difference in one direction only."),
     ("P value", "how surprising the data would be if the treatment did nothing; not the chance that "
@@ -236,29 +240,30 @@ GLOSSARY = [
      "means an imprecise estimate."),
     ("NNTB / NNTH", "number needed to treat for one extra patient to benefit (B) or be harmed (H); "
      "when the difference could be zero, its interval runs from an NNTH through infinity to an NNTB."),
-    ("Holm, Benjamini-Hochberg", "ways of adjusting P values when several outcomes are tested, so "
-     "that a chance finding among many is not taken as real."),
+    ("Holm, Benjamini-Hochberg", "adjust P values for testing several outcomes, so that a chance "
+     "finding among many is not taken as real."),
     ("Fragility", "how many patients' outcomes would have to change to move a result across "
      "P = {alpha}; small numbers mean a fragile result."),
     ("GRIM test", "checks whether a reported percentage can arise from a whole number of people "
      "out of a given total."),
-    ("Hedges' g", "a difference between treatments in units of standard deviation, so that trials "
-     "using different pain scales can be compared; here negative means less pain on LDN."),
+    ("Hedges' g", "a difference in standard-deviation units, comparable across pain scales; "
+     "negative means less pain on LDN."),
     ("Random-effects meta-analysis", "pools trials while allowing the true effect to differ between "
      "them; \u03c4\u00b2 is the variance of those true effects and I\u00b2 the share of the "
      "spread not due to chance."),
-    ("Hartung-Knapp interval", "a wider, more honest interval for a pooled estimate from few trials."),
-    ("Prediction interval", "where the effect of a new, similar trial would be expected to fall."),
-    ("RoB 2", "the Cochrane tool for judging the risk of bias of a randomized trial, domain by "
-     "domain, with an extra domain for crossover trials."),
+    ("Hartung-Knapp interval", "a pooled interval that allows for the uncertainty in \u03c4\u00b2; "
+     "wider, and more honest, with few trials."),
+    ("Prediction interval", "where the true effect in a new, similar setting would be expected to lie."),
+    ("RoB 2", "Cochrane's risk-of-bias tool for randomized trials, with a domain for crossover trials."),
     ("IMMPACT thresholds", "what chronic-pain trials count as a change patients notice: a reduction "
      "of pain of about {imm_low}\u2013{imm_high}% minimally important, {imm_mod}% moderately, "
-     "{imm_sub}% substantially."),
+     "{imm_sub}% substantially (within a patient, not between treatments)."),
     ("Regression to the mean", "people enrol when symptoms are bad; on average they improve "
      "afterwards whatever the treatment."),
 ]
 HANDOUT_TERMS = ("Paired vs unpaired test", "McNemar test, mid-p", "NNTB / NNTH",
-                 "Holm, Benjamini-Hochberg", "Hedges' g", "Prediction interval", "RoB 2")
+                 "Holm, Benjamini-Hochberg", "Hedges' g", "Hartung-Knapp interval",
+                 "Prediction interval", "RoB 2")
 
 
 def glossary_markdown(pkg, terms=None, *, run_in: bool = False) -> str:

@@ -68,6 +68,19 @@ def rounding_words(rs) -> str:
     return text
 
 
+def paired_range(rs) -> tuple[float, float]:
+    """The smallest and largest paired (McNemar) P over every possible split and the
+    exact, mid-p and asymptotic versions of the test."""
+    ps = [p for sp in rs.splits for p in (sp.exact, sp.midp, sp.asymptotic)]
+    return min(ps), max(ps)
+
+
+def pooled_text(m, digits: int = 2) -> str:
+    """A pooled estimate with the Hartung-Knapp interval the report relies on: 'g = −0.08 (95% CI
+    −0.53 to 0.38, Hartung-Knapp)'."""
+    return f"g = {fmt.num(m.estimate, digits)} (95% CI {fmt.ci(m.hk.low, m.hk.high, digits)}, Hartung\u2013Knapp)"
+
+
 def verdicts(R) -> list[Verdict]:
     """One verdict per claim in ``data/claims.csv``, in file order."""
     rs, pain, sec, ev, des, bl = R.responders, R.pain, R.secondary, R.evidence, R.design, R.blinding
@@ -76,30 +89,33 @@ def verdicts(R) -> list[Verdict]:
     fin, inv = ev.trials["final2024"], ev.trials["innova"]
     later = ev.pooled["later trials"]
     fin_md = (v("fin.pain.difference"), R.pkg.number("fin.pain.difference"))
-    fin_ci = fmt.est_ci(fin_md[0], fin_md[1]["low"], fin_md[1]["high"], 2)
-    paired = f"{fmt.p(rs.paired['exact']['min'])} to {fmt.p(rs.paired['exact']['max'])}"
+    lo_p, hi_p = paired_range(rs)
     holm = sec.holm4
-    not_later = (f"the two largest later trials found no benefit on pain (FINAL {_p(v('fin.pain.p'))}; "
+    fin_pts = (f"{fmt.signed(fin_md[0], 2)} points on a 0\u201310 scale, 95% CI "
+               f"{fmt.ci(fin_md[1]['low'], fin_md[1]['high'], 2)}")
+    not_later = (f"the two largest later trials did not show a benefit on pain (FINAL {fin_pts}; "
                  f"INNOVA {_p(v('inv.pain.p'))})")
     rd = fmt.ci(100 * rs.rd.low, 100 * rs.rd.high, 1)
     judged = {
-        "c01": (NOT_SUPPORTED, "one small positive trial; larger later trials found no benefit",
+        "c01": (NOT_SUPPORTED, "one small positive trial; larger later trials did not show a benefit",
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
-                f"pain on LDN; since then {not_later}, and the later randomized trials pool to g = "
-                f"{fmt.est_ci(later.estimate, later.low, later.high, 2)}."),
+                f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
+                f"{pooled_text(later)}."),
         "c02": (NOT_TESTABLE, "pharmacology, not a trial question",
                 "A statement of pharmacology that none of the trials examined."),
         "c03": (NOT_TESTABLE, "mechanism untested; the pain effect is the trials' question",
                 "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
                 f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
                 f"that helps half of responders (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
-        "c04": (PARTLY, f"trial: {fmt.pct(rs.pct_ldn)} vs {fmt.pct(rs.pct_pbo)} responders; "
-                        f"net {fmt.num(100 * rs.rd.estimate, 0)} points, not the post's figure",
-                f"In the trial {fmt.pct(rs.pct_ldn)} responded on LDN and {fmt.pct(rs.pct_pbo)} on placebo, "
-                f"a net difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd}), below the "
-                f"post's figure and with an interval from no difference to a large one. In FINAL "
-                f"{fmt.pct(v('fin.pain-30pct.ldn'))} on LDN and {fmt.pct(v('fin.pain-30pct.placebo'))} on "
-                "placebo had at least 30% less pain."),
+        "c04": (PARTLY, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo: "
+                        "plausible as a share improving, not as a net gain",
+                f"Composite responders: {fmt.pct(rs.pct_ldn)} on LDN vs {fmt.pct(rs.pct_pbo)} on placebo, a net "
+                f"difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd}); the conference report "
+                f"gives {fmt.pct(v('y13.conf.much-improved.ldn'))} much improved after LDN and "
+                f"{fmt.pct(v('y13.conf.pain-30pct.all'))} with at least 30% less pain (condition not named) "
+                f"[news report]; in FINAL {fmt.pct(v('fin.pain-30pct.ldn'))} on LDN and "
+                f"{fmt.pct(v('fin.pain-30pct.placebo'))} on placebo had at least 30% less pain. The post's "
+                "figure fits the share who improve on LDN, not the gain over placebo."),
         "c05": (SUPPORTED, "tolerability like placebo; no serious harms reported",
                 f"Tolerability was rated alike on LDN and placebo ({fmt.num(bl.tolerability_ldn)} vs "
                 f"{fmt.num(bl.tolerability_pbo)} of 100 [news report]); in the later trials adverse events "
@@ -116,11 +132,11 @@ def verdicts(R) -> list[Verdict]:
                 f"{des.randomized} women started, {des.completed} completed and probably {R.n} were analysed; "
                 f"LDN lasted {fmt.integer(des.weeks_ldn)} weeks and placebo {fmt.integer(des.weeks_placebo)}. "
                 "Evening dosing is stated by the post only."),
-        "c09": (SUPPORTED, f"as reported ({_p(pain.p)}); a small effect, one trial",
+        "c09": (SUPPORTED, f"as reported ({_p(pain.p)}); much of the relief also on placebo",
                 f"Reported {fmt.num(pain.ldn)}% vs {fmt.num(pain.placebo)}% reduction ({_p(pain.p)}); the "
                 f"difference of {fmt.num(pain.diff)} points has a recovered 95% CI of "
-                f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}, {cl.diff_words}. Not replicated by the "
-                "later trials."),
+                f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. Not replicated by "
+                "the later trials."),
         "c10": (PARTLY, "nominal P; not kept after adjusting for four outcomes",
                 f"Reported {_p(sec.reported['satisfaction with life'])}; adjusted for the four secondary "
                 f"outcomes (Holm) {_p(holm['satisfaction with life'][0])}."),
@@ -130,10 +146,9 @@ def verdicts(R) -> list[Verdict]:
         "c12": (PARTLY, "quoted accurately; the P value is fragile and probably unpaired",
                 f"{rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}. The reported P = {fmt.as_published(rs.reported_p)} "
                 f"is matched by {rounding_words(rs)}, both unpaired; the paired analysis a crossover "
-                f"calls for gives {fmt.p(rs.paired['midp']['min'])} (mid-p) to "
-                f"{fmt.p(rs.paired['exact']['max'])} (exact) depending on a split the paper does not give, "
-                "so it cannot be determined from the published data. One woman's outcome decides "
-                "significance."),
+                f"calls for gives {fmt.p(lo_p)} to {fmt.p(hi_p)} depending on the version of the test and "
+                "a split the abstract does not give, so it cannot be determined from the published data. "
+                "One woman's outcome decides significance."),
         "c13": (SUPPORTED, "vivid dreams more common on LDN",
                 f"Vivid dreams were reported by {fmt.pct(bl.dreams_ldn)} on LDN vs {fmt.pct(bl.dreams_pbo)} "
                 f"on placebo [news report; the denominators are not given]; a 2025 meta-analysis gives a "
@@ -151,9 +166,8 @@ def verdicts(R) -> list[Verdict]:
                 f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
         "c17": (NOT_TESTABLE, "speculation; no trial in other diseases cited",
                 "No trial in other neurological diseases is cited or was reviewed here."),
-        "c18": (NOT_SUPPORTED, "not replicated: larger later trials found no pain benefit",
-                f"The 2013 trial supports a modest benefit; {not_later}. FINAL's difference on its 0 to 10 "
-                f"scale was {fin_ci} points."),
+        "c18": (NOT_SUPPORTED, "weakly supported when written; not replicated since",
+                f"When written, one trial supported a modest benefit; since then {not_later}."),
         "c19": (PARTLY, "nominal mood result; not kept after adjustment",
                 f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for four "
                 f"outcomes {_p(holm['mood'][0])}."),
@@ -172,10 +186,10 @@ def verdicts(R) -> list[Verdict]:
         "c24": (PARTLY, "opioid caveat sound; expected benefit small",
                 "Leaving out regular opioid users is sound (naltrexone blocks opioids). Harms appear "
                 f"small, but {not_later}, so a patient trying LDN should expect little."),
-        "c25": (NOT_SUPPORTED, "the evidence since does not support routine offering",
-                f"With {not_later} and the later trials pooling to g = "
-                f"{fmt.est_ci(later.estimate, later.low, later.high, 2)}, offering LDN is at most an "
-                "option to discuss, not an obligation."),
+        "c25": (PARTLY, "discussing it is reasonable; expect little benefit",
+                "Learning about LDN and discussing it with selected, informed patients is reasonable, "
+                f"since harms appear small; but because {not_later}, and the later trials pool to "
+                f"{pooled_text(later)}, a patient should not expect much benefit."),
         "c26": (NOT_SUPPORTED, "no trial in ME/CFS was cited",
                 "All trials reviewed here enrolled people with fibromyalgia; none studied ME/CFS."),
     }

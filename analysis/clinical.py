@@ -35,21 +35,14 @@ def band(reduction: float, t: SimpleNamespace) -> str:
 
 
 def anchor(pain, pkg) -> SimpleNamespace:
-    """The 2013 pain result in IMMPACT's terms: each condition's mean reduction,
-    and the difference between conditions with its recovered interval."""
+    """The 2013 pain result in IMMPACT's terms: where each condition's mean reduction
+    falls. The thresholds grade change within a patient; they do not grade the
+    difference between two treatments (Dworkin et al. 2009), so that is not graded."""
     t = thresholds(pkg)
-    lo, hi = pain.ci_t.low, pain.ci_t.high
     rng = f"{fmt.integer(t.minimal_low)} to {fmt.integer(t.minimal_high)}%"
-    if hi < t.minimal_low:
-        diff_words = "all of its interval below what IMMPACT counts as minimally important"
-    elif lo >= t.minimal_low:
-        diff_words = f"all of its interval at least minimally important ({rng} or more)"
-    else:
-        diff_words = (f"at the lower end of the {rng} that IMMPACT counts as minimally important, "
-                      "with an interval from a trivial to a minimally important difference"
-                      if t.minimal_low <= pain.diff <= t.minimal_high else
-                      f"with an interval that reaches from below to within the {rng} that "
-                      "IMMPACT counts as minimally important")
-    return SimpleNamespace(thresholds=t, range_text=rng, ldn_band=band(pain.ldn, t),
-                           placebo_band=band(pain.placebo, t), diff_words=diff_words,
-                           reference=REFERENCE)
+    ldn_band, placebo_band = band(pain.ldn, t), band(pain.placebo, t)
+    summary = (f"on LDN the mean reduction ({fmt.num(pain.ldn)}%) was {ldn_band}, but on placebo it "
+               f"({fmt.num(pain.placebo)}%) was already {placebo_band}: much of the relief on LDN also "
+               "occurred on placebo")
+    return SimpleNamespace(thresholds=t, range_text=rng, ldn_band=ldn_band,
+                           placebo_band=placebo_band, summary=summary, reference=REFERENCE)

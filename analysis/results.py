@@ -33,6 +33,9 @@ class Check:
     recomputed: float
     agrees: bool
     rule: str  # how agreement was judged
+    # "consistency": do published numbers fit together? "analysis": which analysis
+    # gives the published value (another analysis giving another value is no error)
+    kind: str = "consistency"
 
 
 @dataclass
@@ -188,7 +191,7 @@ def compute(pkg) -> Results:
     responders = SimpleNamespace(
         n=n, x_ldn=x_ldn, x_pbo=x_pbo, pct_ldn=pcts[0], pct_pbo=pcts[1], reported_p=reported_p,
         wilson_ldn=stats.wilson(x_ldn, n), wilson_pbo=stats.wilson(x_pbo, n),
-        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 0), **unpaired,
+        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 0, limit_digits=1), **unpaired,
         fisher_greater=fisher_greater,
         paired=paired, splits=splits, reproduces=reproduces, tests_rounding=tests_rounding,
         tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
@@ -198,17 +201,19 @@ def compute(pkg) -> Results:
         paired_fragility=paired_fragility,
         paired_fragility_min={t: paired_fragility[t]["min"] for t in paired_fragility},
         fragility=stats.fragility_index(x_ldn, n, x_pbo, n, ALPHA))
-    for key, label in [("chi2", "Pearson chi-squared, no correction"),
-                       ("chi2_cc", "chi-squared with continuity correction"),
-                       ("fisher", "Fisher exact test")]:
+    for key, label, res in [("chi2", "Pearson chi-squared, no correction", unpaired["chi2"]),
+                            ("chi2_cc", "chi-squared with continuity correction", unpaired["chi2_cc"]),
+                            ("fisher", "Fisher exact test, two-sided", unpaired["fisher"]),
+                            ("fisher_greater", "Fisher exact test, one-sided", fisher_greater)]:
         checks.append(Check(f"responders-p-{key}", f"responder P, {label}", reported_p,
-                            unpaired[key].p, reproduces[key], f"rounds to {dec} decimals"))
+                            res.p, reproduces[key], f"rounds to {dec} decimals", "analysis"))
     for key, label in [("mcnemar_exact", "McNemar exact (paired)"),
                        ("mcnemar_midp", "McNemar mid-p (paired)")]:
         ext = paired["exact" if key == "mcnemar_exact" else "midp"]
         closest = min(ext["by_split"].values(), key=lambda p: abs(p - reported_p))
         checks.append(Check(f"responders-p-{key}", f"responder P, {label}, closest split",
-                            reported_p, closest, reproduces[key], f"any split rounds to {dec} decimals"))
+                            reported_p, closest, reproduces[key], f"any split rounds to {dec} decimals",
+                            "analysis"))
 
     # 4. Primary outcome ------------------------------------------------------
     ldn, pbo, p_pain = v("y13.pain.reduction.ldn"), v("y13.pain.reduction.placebo"), v("y13.pain.p")

@@ -341,18 +341,24 @@ def _fmt_num(x: float, digits: int) -> str:
     return "∞" if math.isinf(x) else f"{x:.{digits}f}"
 
 
-def describe_nnt(n: NNT, digits: int = 1) -> str:
-    """Text for an NNT in Altman's style, e.g. 'NNTB 5 (NNTH 40 to ∞ to NNTB 2)' (Altman, BMJ 1998;317:1309)."""
+def describe_nnt(n: NNT, digits: int = 1, *, limit_digits: int | None = None) -> str:
+    """Text for an NNT in Altman's style, e.g. 'NNTB 5 (NNTH 40 to ∞ to NNTB 2.4)' (Altman, BMJ 1998;317:1309).
+
+    ``limit_digits`` prints interval limits below 10 with that many decimals (so that
+    2.43 is not shown as 2) and larger ones as whole numbers; by default limits use ``digits``."""
+    def lim(v: float) -> str:
+        if limit_digits is None:
+            return _fmt_num(v, digits)
+        return _fmt_num(v, limit_digits if abs(v) < 10 else 0)
     head = f"{n.label} {_fmt_num(n.value, digits)}"
     if n.lower is None or n.upper is None:
         return head
     (l_lab, l_val), (u_lab, u_val) = n.lower, n.upper
     if n.crosses_zero:
-        return (f"{head} ({l_lab} {_fmt_num(l_val, digits)} to ∞ to "
-                f"{u_lab} {_fmt_num(u_val, digits)})")
+        return f"{head} ({l_lab} {lim(l_val)} to ∞ to {u_lab} {lim(u_val)})"
     # Same side of zero: print the two NNTs from smaller to larger.
     first, second = sorted((l_val, u_val))
-    return f"{head} ({_fmt_num(first, digits)} to {_fmt_num(second, digits)})"
+    return f"{head} ({lim(first)} to {lim(second)})"
 
 
 # --------------------------------------------------------------------------

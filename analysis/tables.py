@@ -167,29 +167,47 @@ def grim_table(R) -> str:
 
 
 def responder_tests_table(R) -> str:
+    """Every common test of the responder counts, with its P (a range over the possible
+    splits for the paired ones) and whether it rounds to the published P."""
     rs = R.responders
+
     def mark(key):
-        return "yes" if rs.reproduces[key] else "no"
+        return "yes" if rs.reproduces.get(key) else "no"
+
+    def paired(attr, key):
+        ps = [getattr(sp, attr) for sp in rs.splits]
+        hits = sorted({t.a for t in rs.tests_rounding_to_published if t.key == key})
+        rounds = "no" if not hits else "split " + ", ".join(map(str, hits)) + " only"
+        return f"{fmt.p_exact(min(ps))} to {fmt.p_exact(max(ps))}", rounds
     rows = [
         ["Pearson chi-squared, no continuity correction", "independent groups", fmt.p_exact(rs.chi2.p), mark("chi2")],
         ["Chi-squared with Yates continuity correction", "independent groups", fmt.p_exact(rs.chi2_cc.p), mark("chi2_cc")],
-        ["Fisher exact test (two-sided)", "independent groups", fmt.p_exact(rs.fisher.p), mark("fisher")],
-        ["McNemar exact (binomial)", "paired (same women)",
-         f"{fmt.p_exact(rs.paired['exact']['min'])} to {fmt.p_exact(rs.paired['exact']['max'])}", mark("mcnemar_exact")],
-        ["McNemar mid-p", "paired (same women)",
-         f"{fmt.p_exact(rs.paired['midp']['min'])} to {fmt.p_exact(rs.paired['midp']['max'])}", mark("mcnemar_midp")],
+        ["Fisher exact test, two-sided", "independent groups", fmt.p_exact(rs.fisher.p), mark("fisher")],
+        ["Fisher exact test, one-sided (more responders on LDN)", "independent groups",
+         fmt.p_exact(rs.fisher_greater.p), mark("fisher_greater")],
     ]
+    for name, attr, key in (("McNemar exact (binomial)", "exact", "mcnemar_exact"),
+                            ("McNemar mid-p", "midp", "mcnemar_midp"),
+                            ("McNemar chi-squared, no continuity correction", "asymptotic", "mcnemar_asymptotic"),
+                            ("McNemar chi-squared with continuity correction", "asymptotic_cc", "mcnemar_asymptotic_cc")):
+        rng, rounds = paired(attr, key)
+        rows.append([name, "paired (same women)", rng, rounds])
     return md_table(["Test", "Treats the data as", "P",
                      f"Rounds to the reported {fmt.as_published(rs.reported_p)}?"],
-                    rows, "llrc")
+                    rows, "llrl", widths=[40, 20, 18, 22])
 
 
 def splits_table(R) -> str:
+    """Every paired table consistent with the counts: McNemar P values, the Newcombe paired
+    interval (to one decimal, so that it shows whether it crosses zero) and the fragility."""
     rs = R.responders
     rows = [[f"{s.a}", f"{s.b}", f"{s.c}", f"{s.d}", fmt.p_exact(s.exact), fmt.p_exact(s.midp),
-             fmt.ci(100 * s.ci.low, 100 * s.ci.high, 0)] for s in rs.splits]
+             fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1),
+             f"{s.fragility_exact} / {s.fragility_midp}"] for s in rs.splits]
     return md_table(["Both", "LDN only", "Placebo only", "Neither", "McNemar exact P", "mid-p P",
-                     "Paired difference, 95% CI (points)"], rows, "rrrrrrl")
+                     "chi-squared P", "Paired difference, 95% CI (points)",
+                     "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrll",
+                    widths=[7, 8, 9, 8, 10, 9, 10, 19, 20])
 
 
 def multiplicity_table(R) -> str:
@@ -216,8 +234,11 @@ def multiplicity_table(R) -> str:
 
 
 def checks_table(R) -> str:
-    rows = [[c.what, fmt.as_published(c.published), _num(c.recomputed),
-             "agrees" if c.agrees else "**differs**", c.rule]
+    def result(c):
+        if c.agrees:
+            return "agrees"
+        return "another analysis" if c.kind == "analysis" else "**does not fit**"
+    rows = [[c.what, fmt.as_published(c.published), _num(c.recomputed), result(c), c.rule]
             for c in R.checks]
     return md_table(["Check", "Published", "Recomputed", "Result", "Rule"], rows, "lrrll")
 
@@ -270,16 +291,25 @@ def trials_table(R) -> str:
 
 
 def disagreement_callout(R) -> str:
-    """A warning callout listing every published number our recomputation does not reproduce."""
-    bad = [c for c in R.checks if not c.agrees]
-    if not bad:
+    """A callout on the checks that do not agree: published numbers that do not fit
+    together, and published values that other reasonable analyses do not give (which
+    is not an error in the paper)."""
+    misfit = [c for c in R.checks if not c.agrees and c.kind != "analysis"]
+    other = [c for c in R.checks if not c.agrees and c.kind == "analysis"]
+    if not misfit and not other:
         return ("::: {.callout-note}\n## All checks agree\nEvery published number we could "
                 "recompute agrees with our recomputation to the published digits.\n:::")
-    items = "\n".join(f"- {c.what}: published {fmt.as_published(c.published)}, "
-                      f"recomputed {_num(c.recomputed)}."
-                      for c in bad)
-    return ("::: {.callout-warning}\n## Published numbers our recomputation does not reproduce\n"
-            f"{items}\n:::")
+    parts = []
+    if misfit:
+        parts.append("Published numbers that do not fit together:\n\n" + "\n".join(
+            f"- {c.what}: published {fmt.as_published(c.published)}, recomputed {_num(c.recomputed)}."
+            for c in misfit))
+    if other:
+        parts.append("Analyses other than the one the paper probably used (not errors in the paper):\n\n"
+                     + "\n".join(f"- {c.what}: published {fmt.as_published(c.published)}, this analysis "
+                                  f"gives {_num(c.recomputed)}." for c in other))
+    return ("::: {.callout-note}\n## Where our recomputations give other values\n"
+            + "\n\n".join(parts) + "\n:::")
 
 
 def forest_rows(R) -> list[dict]:
@@ -300,8 +330,9 @@ def forest_rows(R) -> list[dict]:
 
 
 def forest_pooled(m) -> dict:
-    return {"label": f"Pooled, random effects (k = {m.k})", "estimate": m.estimate, "low": m.low,
-            "high": m.high, "pi_low": m.pi_low, "pi_high": m.pi_high}
+    """The pooled diamond: REML estimate with the Hartung-Knapp interval, and the prediction interval."""
+    return {"label": f"Pooled, random effects (k = {m.k})", "estimate": m.estimate, "low": m.hk.low,
+            "high": m.hk.high, "pi_low": m.pi_low, "pi_high": m.pi_high}
 
 
 REVIEWS = [  # (study_id, k number id, pooled pain number id, scale shown)

@@ -107,6 +107,8 @@ def parse(path: Path, text: str | None = None, *, display_name: str | None = Non
         line = lines[i]
         lineno = i + 1
         m = _FENCE_OPEN.match(line)
+        if m and re.fullmatch(r"=[a-z0-9]+", m.group("engine").strip()):
+            m = None  # a raw block (```{=html}): pandoc's, copied through like plain code below
         if m:
             engine = m.group("engine").strip()
             first = engine.split()[0] if engine else ""

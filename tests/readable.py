@@ -95,8 +95,8 @@ class _Reader(HTMLParser):
             self.capture.append([kind, [], a.get("href", ""), len(self.stack)])
 
     def handle_endtag(self, tag):
-        if tag in self.VOID:
-            return
+        if tag in self.VOID or all(t != tag for t, _ in self.stack):
+            return  # a stray end tag (as browsers do, ignore it)
         while self.stack:
             t, _ = self.stack.pop()
             depth = len(self.stack) + 1

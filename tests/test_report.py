@@ -65,7 +65,7 @@ def test_every_section_of_the_issue_is_there(report):
     for heading in ["Summary", "The article", "The trial at a glance", "What the trial did well",
                     "How many women were analysed?", "Responders", "Pain, the primary outcome",
                     "Secondary outcomes and multiplicity", "Critical notes", "What happened next",
-                    "claims, one by one", "Glossary",
+                    "claims, one by one", "glossary",
                     "What the article gets right", "every published number and its provenance",
                     "References"]:
         assert heading in text, heading
