@@ -263,7 +263,7 @@ def provenance_table(pkg) -> str:
         rows.append([fmt.code(nid), fmt.text(value), fmt.code(row["source_id"]), fmt.text(row["location"]),
                      fmt.text(prov["tag"]), "yes" if prov["confirmed"] else "**no**"])
     return md_table(["Number", "Value", "Source (see the sources table)", "Where in the source", "Tag",
-                     "Confirmed"], rows, "llllcc", widths=[28, 20, 20, 22, 4, 7])
+                     "Confirmed"], rows, "llllcc", widths=[33, 16, 19, 21, 4, 7])
 
 
 def sources_table(pkg) -> str:
@@ -357,7 +357,7 @@ def reviews_table(R) -> str:
                      "published; trial list not in the abstract"])
     for key, label in OUR_SETS:
         m = ev.pooled[key]
-        rows.append([f"This report: {label}", str(m.k), f"{fmt.est_ci(m.estimate, m.low, m.high, 2)} (Hedges' g)",
-                     f"REML; I\u00b2 {fmt.prop_pct(m.i2)}"])
+        rows.append([f"This report: {label}", str(m.k), f"{fmt.est_ci(m.estimate, m.hk.low, m.hk.high, 2)} (Hedges' g)",
+                     f"REML, Hartung\u2013Knapp interval; I\u00b2 (from Q) {fmt.prop_pct(m.i2)}"])
     return md_table(["Pooling", "Trials", "Pooled pain effect", "Note"], rows, "lrll",
                     widths=[32, 8, 38, 22])

@@ -30,7 +30,10 @@ from pathlib import Path
 from .cache import cache_dir
 from .pipeline import compile_typst, load_project, pandoc_path
 
-TARGETS = {"cold/floor": 1.5, "warm/cold": 0.25, "offline cold / Quarto cold": 0.15}
+# The targets as restated in the lock and first-run issue: the renderer's overhead
+# measured against what these documents cannot avoid, not against the floor alone.
+TARGETS = {"cold / (floor + slowest own work)": 1.15, "warm/cold": 0.1, "prose edit/cold": 0.35,
+           "offline cold / Quarto cold": 0.15}
 SIZE_LIMITS = {".html": 2_000_000, ".pdf": 1_000_000}
 
 
@@ -218,8 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     bound = floor["floor: total"] + max(own_total.values())
     print(f"{'floor + slowest document own work':<{width}}{bound:>8.2f}"
           f"   (cold/floor at least {bound / floor['floor: total']:.2f} even with no overhead)")
-    ratios = {"cold/floor": cold["total"] / floor["floor: total"],
-              "warm/cold": warm["total"] / cold["total"]}
+    ratios = {"cold / (floor + slowest own work)": cold["total"] / bound,
+              "warm/cold": warm["total"] / cold["total"],
+              "prose edit/cold": prose["total"] / cold["total"]}
+    print(f"{'cold/floor (the old target, 1.5, for reference)':<{width}}"
+          f"{cold['total'] / floor['floor: total']:>8.2f}")
     if quartos:
         q = median_table(quartos)
         print()

@@ -13,6 +13,8 @@ _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.
 _LINE = re.compile(r'<line xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</line>',
                    re.S)
 _WORD = re.compile(r"<word[^>]*>(.*?)</word>", re.S)
+_WORD_BOX = re.compile(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>',
+                       re.S)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Line:
     x1: float
     y1: float
     text: str
+    words: tuple = ()  # (x0, x1, text) of each word, left to right
 
     def area(self) -> float:
         return max(0.0, self.x1 - self.x0) * max(0.0, self.y1 - self.y0)
@@ -41,7 +44,8 @@ def lines(pdf: Path) -> tuple[list[tuple[float, float]], list[Line]]:
         pages.append((float(m.group(1)), float(m.group(2))))
         for lm in _LINE.finditer(m.group(3)):
             words = " ".join(w.strip() for w in _WORD.findall(lm.group(5)))
-            out.append(Line(k, *map(float, lm.groups()[:4]), words))
+            boxes = tuple((float(w[0]), float(w[2]), w[4].strip()) for w in _WORD_BOX.findall(lm.group(5)))
+            out.append(Line(k, *map(float, lm.groups()[:4]), words, boxes))
     return pages, out
 
 
@@ -77,6 +81,10 @@ def problems(pdf: Path, *, min_overlap: float = 0.25) -> list[str]:
         w, h = pages[ln.page - 1]
         if ln.x0 < -0.5 or ln.y0 < -0.5 or ln.x1 > w + 0.5 or ln.y1 > h + 0.5:
             issues.append(f"page {ln.page}: text outside the page: {ln.text[:60]!r}")
+    for ln in found:  # words of one line printed over each other (text run into the next cell)
+        for (ax0, ax1, at), (bx0, bx1, bt) in zip(ln.words, ln.words[1:]):
+            if bx0 < ax1 - 0.5 and bx0 >= ax0:
+                issues.append(f"page {ln.page}: overlapping words: {at[:40]!r} / {bt[:40]!r}")
     for page, items in by_page.items():
         items.sort(key=lambda a: a.y0)
         for i, a in enumerate(items):

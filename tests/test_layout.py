@@ -68,3 +68,17 @@ def test_check_catches_text_off_the_page(tmp_path):
     assert any("outside the page" in f and "Runs off" in f for f in found), found
     assert any("outside the page" in f and "Wholly below" in f for f in found), found
     assert not any("In the page" in f for f in found), found
+
+
+def test_check_catches_text_run_into_the_next_cell(tmp_path):
+    """An identifier too long for its column runs into the next cell's text (what the
+    provenance table once did): the words overlap within one line."""
+    import typst
+    src = tmp_path / "cell.typ"
+    src.write_text('#set page(width: 300pt, height: 120pt, margin: 10pt)\n'
+                   '#table(columns: (60pt, 80pt), stroke: none, inset: 2pt,\n'
+                   '  raw("y13.conf.symptoms.reduction.placebo"), [27.4 percent])\n', encoding="utf-8")
+    pdf = tmp_path / "cell.pdf"
+    typst.compile(str(src), output=str(pdf))
+    found = pdflayout.problems(pdf)
+    assert any("overlapping" in f and "27.4" in f for f in found), found
