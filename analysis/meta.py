@@ -328,13 +328,8 @@ def hartung_knapp(estimates: Sequence[float], variances: Sequence[float], tau2: 
     floor q (shown on data with q < 1) and uses the t quantile only with
     use_t=True (its default use_t=False pairs the HKSJ SE with z).
     """
-    y = np.asarray(estimates, float)
-    v = np.asarray(variances, float)
+    y, v = _checked(estimates, variances)
     k = len(y)
-    if k < 2 or len(v) != k:
-        raise ValueError(f"need >= 2 estimates with one variance each; got {k} and {len(v)}")
-    if np.any(v <= 0) or not np.all(np.isfinite(np.r_[y, v])):
-        raise ValueError("variances must be positive and all inputs finite")
     if not tau2 >= 0:
         raise ValueError(f"tau2 must be >= 0, got {tau2!r}")
     if not 0 < level < 1:
@@ -383,17 +378,23 @@ _RE_METHODS = {
 }
 
 
+def _checked(estimates: Sequence[float], variances: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and variances as arrays: at least two, one variance each, positive, finite."""
+    y = np.asarray(estimates, float)
+    v = np.asarray(variances, float)
+    if len(y) < 2 or len(v) != len(y):
+        raise ValueError(f"need >= 2 estimates with one variance each; got {len(y)} and {len(v)}")
+    if np.any(v <= 0) or not np.all(np.isfinite(np.r_[y, v])):
+        raise ValueError("variances must be positive and all inputs finite")
+    return y, v
+
+
 def random_effects(estimates: Sequence[float], variances: Sequence[float],
                    method: str = "reml", labels: Sequence[str] | None = None,
                    ci: str = "z", pi_dist: str = "t", level: float = 0.95) -> MetaResult:
     """Random-effects meta-analysis (REML, DL or Paule-Mandel tau^2) with fixed effect, I^2, Q and prediction interval (Borenstein et al. 2009 ch. 12-17)."""
-    y = np.asarray(estimates, float)
-    v = np.asarray(variances, float)
+    y, v = _checked(estimates, variances)
     k = len(y)
-    if k < 2 or len(v) != k:
-        raise ValueError(f"need >= 2 estimates with one variance each; got {k} and {len(v)}")
-    if np.any(v <= 0) or not np.all(np.isfinite(np.r_[y, v])):
-        raise ValueError("variances must be positive and all inputs finite")
     method = method.lower()
     if method not in _RE_METHODS:
         raise ValueError(f"method={method!r}; use one of {sorted(_RE_METHODS)}")
