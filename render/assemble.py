@@ -56,8 +56,12 @@ def _cell(cell: Cell, outputs: list, *, fmt, options, figdir, name, html_to_mark
     label = str(cell.options.get("label", ""))
     figures: list[str] = []
     tables = 0
+    have_image = any("image/svg+xml" in o.get("data", {}) or "image/png" in o.get("data", {})
+                     for o in outputs)
     for out in outputs:
         kind = out.get("output_type")
+        if _discardable(out, have_image):
+            continue
         if kind == "stream":
             if out.get("name") == "stderr" and not _opt(cell, options, "warning", True):
                 continue
@@ -92,6 +96,26 @@ def _cell(cell: Cell, outputs: list, *, fmt, options, figdir, name, html_to_mark
         cap = cell.options.get("tbl-cap", "")
         blocks.append(f": {cap} {{#{label}}}")
     return "\n\n".join(blocks)
+
+
+_BRACKETED = re.compile(r"^([<(\[]).*?([>)\]])$")
+
+
+def _discardable(out: dict, have_image: bool) -> bool:
+    """A plotting call's return value ("[<matplotlib.lines.Line2D at 0x…>]"), which
+    Quarto drops (isDiscardableTextExecuteResult in its jupyter.ts): an execute
+    result with only text/plain, one line in brackets when the cell also shows an
+    image, else starting with a plotting library's repr."""
+    if out.get("output_type") != "execute_result":
+        return False
+    data = out.get("data", {})
+    if list(data) != ["text/plain"]:
+        return False
+    text = _text(data["text/plain"])
+    lines = text.splitlines() or [""]
+    if have_image and len(lines) == 1:
+        return bool(_BRACKETED.match(lines[0].strip()))
+    return lines[0].startswith(("[<matplotlib", "<matplotlib", "<seaborn.", "<ggplot:"))
 
 
 def _place_figures(blocks, figures, cell: Cell, name) -> list[str]:

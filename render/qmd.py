@@ -25,6 +25,13 @@ CELL_OPTIONS = {
     "tbl-cap",
 }
 CALLOUTS = {"note", "tip", "warning", "important", "caution"}
+CALLOUT_ATTRIBUTES = {"title"}
+# Div ids that Quarto numbers as theorem-like or cross-referenceable callout blocks.
+_NUMBERED_DIVS = {"thm-": "theorem", "lem-": "lemma", "cor-": "corollary", "prp-": "proposition",
+                  "cnj-": "conjecture", "def-": "definition", "exm-": "example", "exr-": "exercise",
+                  "sol-": "solution", "rem-": "remark", "alg-": "algorithm", "nte-": "note callout",
+                  "tip-": "tip callout", "wrn-": "warning callout", "imp-": "important callout",
+                  "cau-": "caution callout"}
 # Div classes allowed besides callouts (Quarto and pandoc both honour these).
 DIV_CLASSES = {"unnumbered", "unlisted"}
 
@@ -258,3 +265,15 @@ def _check_div(attrs: str, name: str, lineno: int) -> None:
         if ident.startswith(("fig-", "tbl-")):
             raise RenderError(name, lineno, f"div id '#{ident}'",
                               "figure and table divs are not supported: label a cell instead")
+        prefix = ident.split("-", 1)[0] + "-"
+        if prefix in _NUMBERED_DIVS:
+            raise RenderError(name, lineno, f"div id '#{ident}'",
+                              f"Quarto numbers a '{prefix}' div as a {_NUMBERED_DIVS[prefix]}; "
+                              "the offline renderer does not, so it refuses rather than drop the number")
+    keys = re.findall(r"(?<![\w-])([\w-]+)\s*=", body)
+    if any(c.startswith("callout-") for c in classes):
+        for key in keys:
+            if key not in CALLOUT_ATTRIBUTES:
+                raise RenderError(name, lineno, f"callout attribute '{key}'",
+                                  "the offline renderer implements only "
+                                  + ", ".join(sorted(CALLOUT_ATTRIBUTES)) + " for callouts")

@@ -148,18 +148,6 @@ local function number_things(blocks)
     end,
     Figure = function(f)
       number_float(f, "fig")
-      -- alt text: fig-alt on the image replaces the caption-derived alt
-      f.content = f.content:walk({
-        Image = function(img)
-          local alt = img.attributes["fig-alt"]
-          if alt then
-            img.attributes["fig-alt"] = nil
-            img.caption = { pandoc.Str(alt) }
-            if is_typst then img.attributes["alt"] = alt end
-          end
-          return img
-        end,
-      })
       return f
     end,
     Table = function(t)
@@ -285,9 +273,25 @@ local function shift_headings(blocks)
   return blocks:walk({ Header = function(h) h.level = h.level - 1; return h end })
 end
 
+-- Alt text: fig-alt on an image, in a numbered figure or not, replaces the
+-- caption-derived alt (Quarto writes it on every <img>).
+local function fig_alt(blocks)
+  return blocks:walk({
+    Image = function(img)
+      local alt = img.attributes["fig-alt"]
+      if alt then
+        img.attributes["fig-alt"] = nil
+        img.caption = { pandoc.Str(alt) }
+        if is_typst then img.attributes["alt"] = alt end
+        return img
+      end
+    end,
+  })
+end
+
 function Pandoc(doc)
   check_no_remote(doc.blocks)
-  local blocks = doc.blocks
+  local blocks = fig_alt(doc.blocks)
   if is_typst then blocks = shift_headings(blocks) end
   -- callouts first: a heading that opens a callout is its title, not a section
   blocks = blocks:walk({ Div = callout })

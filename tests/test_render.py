@@ -130,6 +130,12 @@ ERRORS = [
     ("unknown cell option", "```{python}\n#| fig-width: 4\n1\n```", "cell option 'fig-width'", 8),
     ("shortcode", "Text {{< pagebreak >}}", "shortcode", 7),
     ("unsupported div class", "::: {.column-margin}\nx\n:::", "div class '.column-margin'", 7),
+    ("callout attribute not implemented", '::: {.callout-note collapse="true"}\nx\n:::',
+     "callout attribute 'collapse'", 7),
+    ("callout appearance", '::: {.callout-tip appearance="simple"}\nx\n:::',
+     "callout attribute 'appearance'", 7),
+    ("numbered theorem-like div", "::: {#cnj-first}\nA conjecture.\n:::", "div id '#cnj-first'", 7),
+    ("cross-referenced callout", "::: {#nte-one .callout-note}\nx\n:::", "div id '#nte-one'", 7),
     ("unknown callout", "::: {.callout-danger}\nx\n:::", "div class '.callout-danger'", 7),
     ("other engine", "```{r}\n1\n```", "engine", 7),
     ("unclosed cell", "```{python}\n1 + 1", "code cell", 7),
@@ -194,3 +200,49 @@ def test_render_failures_are_reported_and_output_untouched(tmp_path, name, body,
     assert err.value.file == "bad.qmd"
     assert (out / "bad.html").read_text(encoding="utf-8") == "previous good render"
     assert sorted(p.name for p in out.iterdir()) == ["bad.html"]
+
+
+def test_paths_are_data_not_markdown(tmp_path):
+    """A project folder whose path has "--", spaces, "#" and non-ASCII letters renders
+    like any other: no path reaches pandoc as Markdown (where "--" would become a
+    dash), so the bibliography and CSL are found and the citations resolve."""
+    root = make_project(tmp_path / "dash--dir" / "my proj #1" / "ünï")
+    out = root / "_output"
+    render([root / "everything.qmd"], root=root, outdir=out, quiet=True, use_cache=False)
+    html = (out / "everything.html").read_text(encoding="utf-8")
+    assert 'class="csl-entry"' in html and "???" not in html
+    assert (out / "everything.pdf").stat().st_size > 1000
+
+
+PLOT_DOC = """---
+title: Plots
+---
+
+# One
+
+```{python}
+#| fig-alt: "A line rising from left to right."
+from matplotlib.figure import Figure
+from IPython.display import display
+fig = Figure(); ax = fig.subplots(); display(fig)
+ax.plot([1, 2])
+```
+
+```{python}
+(1, 2)
+```
+"""
+
+
+def test_plot_return_values_hidden_and_alt_text_kept(tmp_path):
+    """As Quarto does: a plotting call's return value ('[<matplotlib.lines.Line2D at
+    0x…>]', whose address changes every run) is not printed when the cell shows an
+    image; any other value is; and fig-alt reaches the <img> of a figure without a
+    fig- label."""
+    root = make_project(tmp_path)
+    (root / "plots.qmd").write_text(PLOT_DOC, encoding="utf-8")
+    render([root / "plots.qmd"], root=root, outdir=root / "_output", quiet=True, use_cache=False)
+    html = (root / "_output" / "plots.html").read_text(encoding="utf-8")
+    assert "matplotlib.lines" not in html and "Line2D" not in html
+    assert "(1, 2)" in html
+    assert 'alt="A line rising from left to right."' in html
