@@ -203,7 +203,8 @@ def splits_table(R) -> str:
     rs = R.responders
     rows = [[f"{s.a}", f"{s.b}", f"{s.c}", f"{s.d}", fmt.p_exact(s.exact), fmt.p_exact(s.midp),
              fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1),
-             f"{s.fragility_exact} / {s.fragility_midp}"] for s in rs.splits]
+             f"{fmt.integer(s.fragility_exact.estimate)} / {fmt.integer(s.fragility_midp.estimate)}"]
+            for s in rs.splits]
     return md_table(["Both", "LDN only", "Placebo only", "Neither", "McNemar exact P", "mid-p P",
                      "chi-squared P", "Paired difference, 95% CI (points)",
                      "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrll",

@@ -79,6 +79,15 @@ def test_pdf_numbers_agree(both, pdf):
 
 
 @pytest.mark.parametrize("pdf", PDFS)
+def test_no_python_repr_in_pdf(outputs, pdf):
+    """A number cell holds a number, not a Python object's repr."""
+    name, files = outputs
+    text = pdf_text(files[pdf])
+    for leak in ("Result(", "namespace(", "estimate=", "object at 0x"):
+        assert leak not in text, (name, pdf, leak)
+
+
+@pytest.mark.parametrize("pdf", PDFS)
 def test_pdf_words_agree(both, pdf):
     """The words agree too, apart from line-break hyphenation and the like."""
     a, b = (pdf_text(both[r][pdf]).split() for r in ("offline", "quarto"))

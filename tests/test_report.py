@@ -77,6 +77,10 @@ def test_no_unrendered_constructs(report):
     assert "?@" not in html and "@fig-" not in html and "@tbl-" not in html and "@sec-" not in html
     assert not re.search(r"\[@\w", _visible(html))  # every citation resolved
     assert "np.float64" not in html
+    # no Python object's repr where a number belongs (a Result printed whole)
+    visible = _visible(html)
+    for leak in ("Result(", "namespace(", "estimate=", "<analysis.", "object at 0x"):
+        assert leak not in visible, leak
 
 
 def test_html_images_have_alt_and_load_nothing_external(report):
