@@ -41,7 +41,7 @@ HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "e
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
-                 "template-partials"}
+                 "template-partials", "filters"}
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format"}
 # Quarto's own Typst template (template.typ and its partials), copied from
@@ -405,6 +405,9 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
         inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
         inputs += [p.read_bytes() for p in partials]
+        inputs += [(root / str(f)).read_bytes() for f in
+                   ([o["filters"]] if isinstance(o.get("filters"), str) else o.get("filters") or [])
+                   if (root / str(f)).is_file()]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         okey = cache.output_key(inputs)
@@ -438,8 +441,16 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
     # of Typst citations (the Lua filter runs citeproc itself, before it turns
     # tables into raw Typst, and shifts headings up when there is no level 1).
-    args = common + ["-t", "typst-citations", "--template", str(template), "--wrap=none",
-                     "-o", str(typ)]
+    # the document's own Lua filters run first, as in Quarto (user filters before Quarto's)
+    own = []
+    for rel in ([o["filters"]] if isinstance(o.get("filters"), str) else o.get("filters") or []):
+        path = root / str(rel)
+        if not path.is_file() or path.suffix != ".lua":
+            raise RenderError(job.name, None, f"filters: {rel}",
+                              "the offline renderer runs Lua filter files only, and this one is not there")
+        own += ["--lua-filter", str(path)]
+    args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
+                                             "--wrap=none", "-o", str(typ)]
     run_pandoc(args, name=job.name, cwd=work)
     compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:

@@ -36,7 +36,7 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ["data", "analysis", "render", "report.qmd", "_quarto.yml", "references.bib", "csl",
-           "_typst"]
+           "_typst"]  # _typst: the page template partials and the Typst shorthand filter
 SENTINEL = b"<!doctype html><title>previous good render</title>\n"
 
 
@@ -400,18 +400,34 @@ def _visible_text(html: str) -> tuple[str, list[tuple[str, list]]]:
     return re.sub(r"\s+", " ", " ".join(parser.parts)), parser.tags
 
 
-def test_markup_in_data_is_printed_as_written(project, tmp_path):
-    """One render of the report with a hostile claim: it passes the data check and
-    reaches the HTML and the PDF exactly as written, with nothing after it lost."""
+@pytest.mark.parametrize("renderer", ["offline", "quarto"])
+def test_markup_in_data_is_printed_as_written(project, tmp_path, renderer):
+    """One render of the report with a hostile claim, by each renderer: it passes the
+    data check and reaches the HTML and the PDF exactly as written, with nothing
+    after it lost."""
     key = _rows(project / "data" / "claims.csv")[1][0]
     section = _rows(project / "data" / "claims.csv")[1][1]
     set_cell(project, "claims.csv", key, "paraphrase", HOSTILE_CLAIM)
     check = run([sys.executable, "-m", "analysis", "check"], project, clean_env())
     assert check.returncode == 0, check.stderr
     out = tmp_path / "out"
-    proc = run([sys.executable, "-m", "render", "report.qmd", "--out", str(out), "--quiet"], project,
-               clean_env(tmp_path / "tmp", SOURCE_DATE_EPOCH=commit_epoch()), timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    if renderer == "offline":
+        proc = run([sys.executable, "-m", "render", "report.qmd", "--out", str(out), "--quiet"], project,
+                   clean_env(tmp_path / "tmp", SOURCE_DATE_EPOCH=commit_epoch()), timeout=300)
+    else:
+        from tests.renderers import INSTALL_HINT, quarto_command, unavailable
+        quarto = quarto_command()
+        if quarto is None:
+            unavailable("Quarto is not installed", INSTALL_HINT)
+        for name in ("_typst", ".gitignore"):  # what Quarto reads beyond the offline renderer's files
+            src = ROOT / name
+            if src.is_dir():
+                shutil.copytree(src, project / name, dirs_exist_ok=True)
+            elif src.exists():
+                shutil.copy2(src, project / name)
+        proc = run([quarto, "render", "report.qmd", "--output-dir", str(out)], project,
+                   {**clean_env(tmp_path / "tmp"), "QUARTO_PYTHON": sys.executable}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     html = (out / "report.html").read_text(encoding="utf-8")
     text, tags = _visible_text(html)
     assert f"{HOSTILE_CLAIM} ({section})" in text  # the claims table's first cell, whole
