@@ -216,7 +216,8 @@ def _inline_values(outputs: list, chunks: list[Markdown], name: str) -> list[str
 
 
 def source_date_epoch(cwd: Path) -> str:
-    """SOURCE_DATE_EPOCH: the environment's, else the last commit's time, else 0."""
+    """SOURCE_DATE_EPOCH: the environment's, else the last commit's time, else now
+    (outside a repository `date: today` is today, as in Quarto; never 1970)."""
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return os.environ["SOURCE_DATE_EPOCH"]
     try:
@@ -226,4 +227,5 @@ def source_date_epoch(cwd: Path) -> str:
             return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pass
-    return "0"
+    import time
+    return str(int(time.time()))

@@ -150,6 +150,8 @@ def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
     meta.pop("author", None)
     if isinstance(meta.get("date"), (_dt.date, _dt.datetime)):
         meta["date"] = meta["date"].isoformat()  # formatted per format in write_format
+    elif meta.get("date") == "last-modified":  # Quarto: the file's modification date
+        meta["date"] = _dt.datetime.fromtimestamp(doc.path.stat().st_mtime, _dt.timezone.utc).date().isoformat()
     meta.setdefault("lang", "en")
     meta.setdefault("link-citations", True)
     meta.setdefault("link-bibliography", True)
@@ -164,11 +166,11 @@ _DAYJS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D")
 
 def format_date(value, date_format: str | None, epoch: str, *, fmt: str, lang: str,
                 name: str) -> str:
-    """A front-matter date as Quarto prints it: ``today``/``now``/``last-modified``
-    resolved (here: to SOURCE_DATE_EPOCH, the commit's time, so that a render is
-    reproducible), then formatted by ``date-format``: dayjs tokens, or Quarto's
-    defaults, "long" for HTML and "iso" for every other format."""
-    if value in ("today", "last-modified", "now"):
+    """A front-matter date as Quarto prints it: ``today``/``now`` resolved (here: to
+    SOURCE_DATE_EPOCH, else the commit's time, so that a render is reproducible;
+    outside a repository, today), then formatted by ``date-format``: dayjs tokens,
+    or Quarto's defaults, "long" for HTML and "iso" for every other format."""
+    if value in ("today", "now"):
         day = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
     else:
         try:
