@@ -284,3 +284,13 @@ def test_handout_uses_only_the_report_constructs():
     used = {k for c in report.cells for k in c.options}
     for cell in doc.cells:
         assert set(cell.options) <= used, (cell.line, set(cell.options) - used)
+
+
+def test_the_two_page_check_fails_on_an_overfull_handout(tmp_path):
+    """The same handout at 11 pt no longer fits: the page-count check would see a
+    third page (Typst flows overfull content onto a new page rather than off the
+    page, which the layout check in tests/test_parity.py watches for)."""
+    out = tmp_path / "overfull"
+    render([ROOT / "handout.qmd"], root=ROOT, outdir=out, quiet=True,
+           overrides={"fontsize": "11pt"}, use_cache=False)
+    assert len(PdfReader(out / "handout.pdf").pages) > 2
