@@ -148,6 +148,17 @@ local function number_things(blocks)
     end,
     Figure = function(f)
       number_float(f, "fig")
+      if not is_typst then
+        -- as Quarto: an image in a figure without fig-alt gets an empty alt (the
+        -- figcaption describes it), not the caption repeated
+        f.content = f.content:walk({
+          Image = function(img)
+            if not img.attributes["alt-from-fig-alt"] then img.caption = {} end
+            img.attributes["alt-from-fig-alt"] = nil
+            return img
+          end,
+        })
+      end
       return f
     end,
     Table = function(t)
@@ -254,8 +265,10 @@ local function callout(div)
       colours[2] .. '")\n, \nicon: \nnone\n, \nbody_background_color: \nwhite\n)\n]'))
     return out
   end
+  -- as Quarto: the kind ("Note") for screen readers before a title of the author's own
+  local label = pandoc.Span({ pandoc.Str(CALLOUT_TITLE[kind]) }, { class = "screen-reader-only" })
   local header = pandoc.Div({
-    pandoc.Div({ pandoc.Plain(title) }, { class = "callout-title-container" }),
+    pandoc.Div({ pandoc.Plain(pandoc.Inlines({ label }) .. title) }, { class = "callout-title-container" }),
   }, { class = "callout-header" })
   local inner = pandoc.Div(body, { class = "callout-body-container callout-body" })
   -- attributes as an ordered list: a Lua table's key order would vary between runs
@@ -282,7 +295,7 @@ local function fig_alt(blocks)
       if alt then
         img.attributes["fig-alt"] = nil
         img.caption = { pandoc.Str(alt) }
-        if is_typst then img.attributes["alt"] = alt end
+        if is_typst then img.attributes["alt"] = alt else img.attributes["alt-from-fig-alt"] = "1" end
         return img
       end
     end,
@@ -296,6 +309,9 @@ function Pandoc(doc)
   -- callouts first: a heading that opens a callout is its title, not a section
   blocks = blocks:walk({ Div = callout })
   blocks = number_things(blocks)
+  blocks = blocks:walk({ Image = function(img)  -- the marker fig_alt left for number_things
+    if img.attributes["alt-from-fig-alt"] then img.attributes["alt-from-fig-alt"] = nil; return img end
+  end })
   blocks = resolve_refs(blocks)
   if is_typst then
     -- Citations are resolved here, before tables become raw Typst (which

@@ -123,42 +123,9 @@ DOCS: dict[str, str] = {
 
 # Documents currently "wrong" or "crashed": {path: what differs}.
 KNOWN: dict[str, str] = {
-    "smoke-all/callouts/a11y/issue-726.qmd":
-        "wrong: a callout-note whose title is a '## Title' heading: Quarto also prints the "
-        "screen-reader label 'Note' (span.screen-reader-only); the offline renderer has none",
     "crossrefs/sections.qmd":
         "wrong: number-sections with the first heading at level 2: Quarto numbers it "
         "'Section 1', the offline renderer 'Section 0.1'",
-    "crossrefs/figure-syntax-img.qmd":
-        "wrong: ![caption](img){#fig-x}: the offline renderer repeats the caption as the "
-        "image's alt text, Quarto leaves alt empty (the figcaption describes it)",
-    "crossrefs/before-newcrossref-regression-tests/figure-syntax-img.qmd":
-        "wrong: as crossrefs/figure-syntax-img.qmd, caption repeated as alt text",
-    "biblio/author.qmd":
-        "wrong: a bibliography without a #refs div: Quarto adds a 'References' heading "
-        "above the entries, the offline renderer lists them without one",
-    "smoke-all/jupyter/title/qmd-title.qmd": "a title with Python cells",
-    "smoke-all/jupyter/title/qmd-no-title.qmd": "no title, Python cells",
-    "smoke-all/jupyter/error/display-error-false.qmd": "a cell raising an error",
-    "smoke-all/jupyter/error/traceback.qmd": "a traceback in the output",
-    "smoke-all/jupyter/fig-format/matplotlib-svg.qmd": "matplotlib figure as SVG",
-    "smoke-all/jupyter/image-dimensions/matplotlib-png.qmd": "matplotlib PNG figure",
-    "smoke-all/jupyter/image-dimensions/ipython-png.qmd": "IPython display of a PNG",
-}
-
-# Documents currently "wrong" or "crashed": {path: what differs}.
-KNOWN: dict[str, str] = {
-    "smoke-all/callouts/a11y/issue-726.qmd":
-        "wrong: a callout-note whose title is a '## Title' heading: Quarto also prints the "
-        "screen-reader label 'Note' (span.screen-reader-only); the offline renderer has none",
-    "crossrefs/sections.qmd":
-        "wrong: number-sections with the first heading at level 2: Quarto numbers it "
-        "'Section 1', the offline renderer 'Section 0.1'",
-    "crossrefs/figure-syntax-img.qmd":
-        "wrong: ![caption](img){#fig-x}: the offline renderer repeats the caption as the "
-        "image's alt text, Quarto leaves alt empty (the figcaption describes it)",
-    "crossrefs/before-newcrossref-regression-tests/figure-syntax-img.qmd":
-        "wrong: as crossrefs/figure-syntax-img.qmd, caption repeated as alt text",
     "biblio/author.qmd":
         "wrong: a bibliography without a #refs div: Quarto adds a 'References' heading "
         "above the entries, the offline renderer lists them without one",
