@@ -141,6 +141,9 @@ local function number_things(blocks)
       for l = h.level + 1, 6 do levels[l] = 0 end
       local parts = {}
       for l = 1, h.level do parts[#parts + 1] = tostring(levels[l]) end
+      -- as pandoc numbers them (and Quarto): a document whose sections start at
+      -- "##" numbers them 1, 2, ... not 0.1, 0.2
+      while #parts > 1 and parts[1] == "0" do table.remove(parts, 1) end
       if h.identifier:match("^sec%-") then
         refs[h.identifier] = "Section" .. NBSP .. table.concat(parts, ".")
       end
@@ -302,6 +305,22 @@ local function fig_alt(blocks)
   })
 end
 
+-- As Quarto's HTML: a document that cites but has no #refs div gets its
+-- reference list at the end under a "References" heading.
+local function references_heading(blocks, meta)
+  if is_typst or not (meta.bibliography or meta.references) then return blocks end
+  local cites, has_refs = false, false
+  blocks:walk({
+    Cite = function() cites = true end,
+    Div = function(d) if d.identifier == "refs" then has_refs = true end end,
+  })
+  if not cites or has_refs then return blocks end
+  blocks:insert(pandoc.Header(2, { pandoc.Str("References") },
+    pandoc.Attr("", { "unnumbered", "quarto-appendix-heading" })))
+  blocks:insert(pandoc.Div({}, pandoc.Attr("refs")))
+  return blocks
+end
+
 function Pandoc(doc)
   check_no_remote(doc.blocks)
   local blocks = fig_alt(doc.blocks)
@@ -313,6 +332,7 @@ function Pandoc(doc)
     if img.attributes["alt-from-fig-alt"] then img.attributes["alt-from-fig-alt"] = nil; return img end
   end })
   blocks = resolve_refs(blocks)
+  blocks = references_heading(blocks, doc.meta)
   if is_typst then
     -- Citations are resolved here, before tables become raw Typst (which
     -- citeproc could no longer see); the renderer passes no --citeproc for Typst.

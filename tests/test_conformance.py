@@ -123,12 +123,6 @@ DOCS: dict[str, str] = {
 
 # Documents currently "wrong" or "crashed": {path: what differs}.
 KNOWN: dict[str, str] = {
-    "crossrefs/sections.qmd":
-        "wrong: number-sections with the first heading at level 2: Quarto numbers it "
-        "'Section 1', the offline renderer 'Section 0.1'",
-    "biblio/author.qmd":
-        "wrong: a bibliography without a #refs div: Quarto adds a 'References' heading "
-        "above the entries, the offline renderer lists them without one",
     "smoke-all/jupyter/title/qmd-title.qmd":
         "wrong: no title but a leading '# This is a title' in a Jupyter document: Quarto "
         "promotes it to the title block, the offline renderer keeps it as a body heading",
