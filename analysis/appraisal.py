@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import fmt
+from .claims import paired_range
 from .results import ALPHA
 from .tables import md_table
 
@@ -96,7 +97,6 @@ def _mark(agrees: bool | None) -> str:
 def key_numbers_table(R) -> str:
     """Published numbers beside what our recomputations give, with neutral marks."""
     rs, pain, sec = R.responders, R.pain, R.secondary
-    from .claims import paired_range
     paired_lo, paired_hi = paired_range(rs)
     matching = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
     sat, mood = sec.holm4["satisfaction with life"], sec.holm4["mood"]
@@ -146,16 +146,6 @@ def key_references(pkg) -> list[str]:
     return out
 
 
-def _paired_lo(rs) -> float:
-    from .claims import paired_range
-    return paired_range(rs)[0]
-
-
-def _paired_hi(rs) -> float:
-    from .claims import paired_range
-    return paired_range(rs)[1]
-
-
 def critical_notes(R) -> list[str]:
     """The critical notes, one line each, most important first (Markdown, numbers from Results)."""
     rs, des, sec, bl = R.responders, R.design, R.secondary, R.blinding
@@ -166,7 +156,8 @@ def critical_notes(R) -> list[str]:
         "Hartung\u2013Knapp).",
         f"**Responder P depends on the analysis.** Pearson \u03c7\u00b2 and one-sided Fisher give "
         f"{fmt.as_published(rs.reported_p)}; Yates and two-sided Fisher {fmt.p(rs.fisher.p)}; the paired P "
-        f"({fmt.p(_paired_lo(rs))} to {fmt.p(_paired_hi(rs))}) cannot be determined from the published data.",
+        f"({fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}) cannot be determined from the "
+        "published data.",
         f"**Unequal periods, washout not described.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
         f"{fmt.integer(des.weeks_placebo)}; on average the LDN end point came "
         f"{fmt.integer(des.endpoint_week_ldn - des.endpoint_week_pbo)} weeks later in the study, and time, "
@@ -187,8 +178,9 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give anything from {fmt.p(_paired_lo(rs))} to {fmt.p(_paired_hi(rs))}. Which should "
-                 "a crossover report, and would you still call it a finding?", fmt.p(_paired_hi(rs))),
+                 f"could give anything from {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
+                 "Which should a crossover report, and would you still call it a finding?",
+                 fmt.p(paired_range(rs)[1])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
                  fmt.integer(des.weeks_ldn)),
