@@ -45,13 +45,15 @@ local function is_remote(url)
   return scheme ~= nil and scheme ~= "file:"
 end
 
+-- Attributes whose URL a browser or pandoc fetches (an <a href> is not fetched;
+-- a <link href> is, and is checked by tag below).
+local FETCHED = { src = true, srcset = true, poster = true, data = true, background = true }
+
 local function check_remote_html(html)
   local lower = html:lower()
   for tag, attrs in lower:gmatch("<%s*([%w-]+)([^>]*)>") do
     for attr, value in attrs:gmatch("([%w-]+)%s*=%s*(['\"]?[^%s>]*)") do
-      local fetched = attr == "src" or attr == "srcset" or attr == "poster" or attr == "data"
-        or attr == "background" or (attr == "href" and tag == "link")
-      if fetched and is_remote(value) then
+      if (FETCHED[attr] or (attr == "href" and tag == "link")) and is_remote(value) then
         fail("<" .. tag .. " " .. attr .. "=" .. value .. ">: a render never fetches from "
           .. "another host; save the file in the project and point to it", "remote resource")
       end
@@ -74,20 +76,14 @@ local function check_attributes(el)
     local key = k:lower()
     if key == "style" then
       check_remote_html("<x style=" .. v .. ">")
-    elseif (key == "src" or key == "srcset" or key == "poster" or key == "data"
-            or key == "background") and is_remote(v) then
+    elseif FETCHED[key] and is_remote(v) then
       fail(key .. "=" .. v .. ": a render never fetches from another host", "remote resource")
     end
   end
 end
 
 local function check_no_remote(blocks)
-  local attributed = {}
-  for _, t in ipairs({ "Div", "Span", "Header", "Link", "Code", "CodeBlock", "Table", "Figure" }) do
-    attributed[t] = check_attributes
-  end
-  blocks:walk(attributed)
-  blocks:walk({
+  local checks = {
     Image = function(img)
       check_attributes(img)
       if is_remote(img.src) then
@@ -97,7 +93,11 @@ local function check_no_remote(blocks)
     end,
     RawInline = function(r) if r.format:match("html") then check_remote_html(r.text) end end,
     RawBlock = function(r) if r.format:match("html") then check_remote_html(r.text) end end,
-  })
+  }
+  for _, t in ipairs({ "Div", "Span", "Header", "Link", "Code", "CodeBlock", "Table", "Figure" }) do
+    checks[t] = check_attributes
+  end
+  blocks:walk(checks)
 end
 
 local function prepend_caption(caption, label)
@@ -151,17 +151,6 @@ local function number_things(blocks)
     end,
     Figure = function(f)
       number_float(f, "fig")
-      if not is_typst then
-        -- as Quarto: an image in a figure without fig-alt gets an empty alt (the
-        -- figcaption describes it), not the caption repeated
-        f.content = f.content:walk({
-          Image = function(img)
-            if not img.attributes["alt-from-fig-alt"] then img.caption = {} end
-            img.attributes["alt-from-fig-alt"] = nil
-            return img
-          end,
-        })
-      end
       return f
     end,
     Table = function(t)
@@ -290,15 +279,29 @@ local function shift_headings(blocks)
 end
 
 -- Alt text: fig-alt on an image, in a numbered figure or not, replaces the
--- caption-derived alt (Quarto writes it on every <img>).
+-- caption-derived alt (Quarto writes it on every <img>); in HTML a figure's
+-- image without fig-alt gets an empty alt, as Quarto writes it (the
+-- figcaption describes it), not the caption repeated.
 local function fig_alt(blocks)
+  if not is_typst then
+    blocks = blocks:walk({
+      Figure = function(f)
+        f.content = f.content:walk({
+          Image = function(img)
+            if not img.attributes["fig-alt"] then img.caption = {}; return img end
+          end,
+        })
+        return f
+      end,
+    })
+  end
   return blocks:walk({
     Image = function(img)
       local alt = img.attributes["fig-alt"]
       if alt then
         img.attributes["fig-alt"] = nil
         img.caption = { pandoc.Str(alt) }
-        if is_typst then img.attributes["alt"] = alt else img.attributes["alt-from-fig-alt"] = "1" end
+        if is_typst then img.attributes["alt"] = alt end
         return img
       end
     end,
@@ -328,9 +331,6 @@ function Pandoc(doc)
   -- callouts first: a heading that opens a callout is its title, not a section
   blocks = blocks:walk({ Div = callout })
   blocks = number_things(blocks)
-  blocks = blocks:walk({ Image = function(img)  -- the marker fig_alt left for number_things
-    if img.attributes["alt-from-fig-alt"] then img.attributes["alt-from-fig-alt"] = nil; return img end
-  end })
   blocks = resolve_refs(blocks)
   blocks = references_heading(blocks, doc.meta)
   if is_typst then
