@@ -331,11 +331,8 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
     folder.mkdir(exist_ok=True)
     for f in QUARTO_TYPST.glob("*.typ"):
         shutil.copyfile(f, folder / f.name)
-    partials = o.get("template-partials") or []
-    if isinstance(partials, str):
-        partials = [partials]
     used = []
-    for rel in partials:
+    for rel in _as_list(o.get("template-partials")):
         path = root / str(rel)
         if not path.is_file():
             raise RenderError(name, None, f"template-partials: {rel}", "file not found")
@@ -346,6 +343,23 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
         shutil.copyfile(path, folder / path.name)
         used.append(path)
     return folder / "template.typ", used
+
+
+def _as_list(value) -> list:
+    """A YAML option that may be one value or a list of them, as a list."""
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def lua_filters(o: dict, *, root: Path, name: str) -> list[Path]:
+    """The document's own Lua filters (`filters`), each an existing .lua file."""
+    paths = []
+    for rel in _as_list(o.get("filters")):
+        path = root / str(rel)
+        if not path.is_file() or path.suffix != ".lua":
+            raise RenderError(name, None, f"filters: {rel}",
+                              "the offline renderer runs Lua filter files only, and this one is not there")
+        paths.append(path)
+    return paths
 
 
 def format_metadata(meta: dict, o: dict, fmt: str, *, epoch: str, name: str) -> dict:
@@ -398,18 +412,15 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     src = work / f"{stem}.md"
     src.write_text(md, encoding="utf-8")
     out = stage / f"{stem}.{'html' if fmt == 'html' else 'pdf'}"
-    files = {k: ([job.meta[k]] if isinstance(job.meta.get(k), str) else job.meta.get(k) or [])
-             for k in ("bibliography", "csl")}
+    files = {k: _as_list(job.meta.get(k)) for k in ("bibliography", "csl")}
     template, partials = (typst_template(o, root=root, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
+    own_filters = lua_filters(o, root=root, name=job.name) if fmt == "typst" else []
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
         inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
-        inputs += [p.read_bytes() for p in partials]
-        inputs += [(root / str(f)).read_bytes() for f in
-                   ([o["filters"]] if isinstance(o.get("filters"), str) else o.get("filters") or [])
-                   if (root / str(f)).is_file()]
+        inputs += [p.read_bytes() for p in [*partials, *own_filters]]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         okey = cache.output_key(inputs)
@@ -443,14 +454,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
     # of Typst citations (the Lua filter runs citeproc itself, before it turns
     # tables into raw Typst, and shifts headings up when there is no level 1).
-    # the document's own Lua filters run first, as in Quarto (user filters before Quarto's)
-    own = []
-    for rel in ([o["filters"]] if isinstance(o.get("filters"), str) else o.get("filters") or []):
-        path = root / str(rel)
-        if not path.is_file() or path.suffix != ".lua":
-            raise RenderError(job.name, None, f"filters: {rel}",
-                              "the offline renderer runs Lua filter files only, and this one is not there")
-        own += ["--lua-filter", str(path)]
+    # The document's own Lua filters run first, as Quarto runs user filters before its own.
+    own = [a for f in own_filters for a in ("--lua-filter", str(f))]
     args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
                                              "--wrap=none", "-o", str(typ)]
     run_pandoc(args, name=job.name, cwd=work)

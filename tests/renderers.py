@@ -49,12 +49,8 @@ def snapshot(dest: Path) -> Path:
     """The project's files (tracked and new, not ignored) committed into a fresh
     repository at ``dest``, with the current commit's date: both renderers then
     print the same commit and date, and `git status` shows what a render leaves."""
-    files = _git(ROOT, "ls-files", "-co", "--exclude-standard", "-z").split("\0")
-    for name in filter(None, files):
-        src = ROOT / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
+    from render.bench import project_copy
+    project_copy(ROOT, dest)
     when = _git(ROOT, "log", "-1", "--format=%cI").strip() or "2026-01-01T00:00:00+00:00"
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     _git(dest, "init", "-q")
