@@ -173,7 +173,7 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
                 try:
                     client.execute_cell(cell, n)
                 except CellExecutionError as exc:
-                    raise _cell_error(exc, chunk, name) from None
+                    raise _cell_error(exc, chunk, name, cell.get("execution_count")) from None
                 if k is not None:
                     outputs[k] = [dict(o) for o in cell.outputs]
     finally:
@@ -185,20 +185,28 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
         kernel.shutdown()
 
 
-def _cell_error(exc, chunk, name) -> RenderError:
+def _cell_error(exc, chunk, name, count=None) -> RenderError:
     if chunk is None:
         return RenderError(name, None, "renderer set-up or inline-expression cell",
                            f"{exc.ename}: {exc.evalue}")
     tb = exc.traceback if isinstance(exc.traceback, str) else "\n".join(exc.traceback or [])
     tb = _ANSI.sub("", tb)
     line = chunk.line
-    m = re.findall(r"line (\d+)", tb.split("Cell In[")[-1]) if "Cell In[" in tb else []
-    if m:  # line k of the cell's code is fence + option lines + k in the .qmd
-        line = chunk.line + chunk.n_option_lines + int(m[0])
+    # "Cell In[n], line k": line k of the code of the cell run as number n. Only
+    # this cell's own frames give a line in it (a function defined in an earlier
+    # cell points there); k is counted after the fence and the option lines.
+    own = [int(k) for n, k in re.findall(r"Cell In\[(\d+)\], line (\d+)", tb)
+           if count is not None and int(n) == count]
+    if own:
+        line = chunk.line + chunk.n_option_lines + own[-1]
     last = [ln for ln in tb.splitlines() if ln.strip()][-1:] or [f"{exc.ename}: {exc.evalue}"]
-    return RenderError(name, line, f"cell '{chunk.label}' (starts at line {chunk.line})",
-                       f"the code raised {exc.ename}: {exc.evalue}" + (
-                           "" if f"{exc.ename}: {exc.evalue}" in last[0] else f"\n{last[0]}"))
+    where = f"cell '{chunk.label}' (starts at line {chunk.line})"
+    if exc.ename in ("NoneType", "", None, "<Error>"):
+        # IPython reports an error raised while *displaying* a result (a _repr_*_
+        # method) without an exception name: say what happened and show the last line.
+        return RenderError(name, line, where, f"displaying the cell's result failed: {last[0]}")
+    return RenderError(name, line, where, f"the code raised {exc.ename}: {exc.evalue}" + (
+        "" if f"{exc.ename}: {exc.evalue}" in last[0] else f"\n{last[0]}"))
 
 
 def _inline_values(outputs: list, chunks: list[Markdown], name: str) -> list[str]:

@@ -47,6 +47,9 @@ PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sect
 # Quarto's own Typst template (template.typ and its partials), copied from
 # Quarto 1.8.27; `template-partials` replace files of the same name.
 QUARTO_TYPST = TEMPLATES / "quarto-typst"
+# The citation style pandoc 3.6 (Quarto 1.8.27's) uses when a document names no CSL
+# (pandoc --print-default-data-file default.csl; CC BY-SA 3.0, notice inside).
+DEFAULT_CSL = TEMPLATES / "chicago-author-date-17.csl"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
           "citeproc": True, "citations-hover": False}
@@ -101,14 +104,21 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
                 raise RenderError(doc.path.name, None, f"execute option '{k}'",
                                   "not understood by the offline renderer")
             opts[k] = v
-        for key in ("number-sections", "lang", "link-citations", "toc", "section-numbering"):
+        for key in ("number-sections", "lang", "link-citations", "toc", "section-numbering", "citeproc"):
             if key in layer:
                 opts[key] = layer[key]
         fmts = layer.get("format") or {}
         if isinstance(fmts, str):
             fmts = {fmts: {}}
         allowed = HTML_OPTIONS if fmt == "html" else TYPST_OPTIONS
-        for k, v in (fmts.get(fmt) or {}).items():
+        given = fmts.get(fmt)
+        if given in (None, "default"):  # Quarto: "html: default" is the format with no options
+            given = {}
+        if not isinstance(given, dict):
+            raise RenderError(doc.path.name if layer is doc.meta else "_quarto.yml", None,
+                              f"format {fmt}: {given}", "give the format's options as a mapping, "
+                              "or 'default'")
+        for k, v in given.items():
             if k not in allowed:
                 raise RenderError(doc.path.name if layer is doc.meta else "_quarto.yml", None,
                                   f"{fmt} option '{k}'", "not understood by the offline renderer")
@@ -116,6 +126,15 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
                 raise RenderError("_quarto.yml", None, f"{fmt} option {k}: {v}",
                                   f"the offline renderer always uses {ALWAYS[k]}")
             opts[k] = v
+    if opts.get("citeproc", True) is not True:
+        raise RenderError(doc.path.name, None, f"citeproc: {opts['citeproc']}",
+                          "the offline renderer always resolves citations with pandoc citeproc")
+    lang = str(opts.get("lang", "en"))
+    if not lang.lower().startswith("en"):
+        raise RenderError(doc.path.name, None, f"lang: {lang}",
+                          "Quarto translates the words it adds (Figure, Table, Section, Note, "
+                          "Abstract, References) from its language files; the offline renderer "
+                          "has only English")
     return opts
 
 
@@ -413,6 +432,16 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     src.write_text(md, encoding="utf-8")
     out = stage / f"{stem}.{'html' if fmt == 'html' else 'pdf'}"
     files = {k: _as_list(job.meta.get(k)) for k in ("bibliography", "csl")}
+    if files["bibliography"] and not files["csl"]:
+        # Quarto passes no CSL, so its pandoc (3.6) uses its built-in Chicago
+        # author-date 17th edition; pandoc 3.9's built-in style is the 18th
+        # edition (authors cut to "et al.", repeated names printed): use the 17th.
+        files["csl"] = [str(DEFAULT_CSL)]
+    if fmt == "typst" and files["bibliography"] and o.get("citeproc") is not True:
+        raise RenderError(job.name, None, "Typst bibliography without 'citeproc: true'",
+                          "Quarto then cites with Typst's own bibliography engine, which the "
+                          "offline renderer does not implement; add 'citeproc: true' under "
+                          "format: typst")
     template, partials = (typst_template(o, root=root, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
     own_filters = lua_filters(o, root=root, name=job.name) if fmt == "typst" else []

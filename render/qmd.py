@@ -17,7 +17,7 @@ from .errors import RenderError
 FRONT_MATTER_KEYS = {
     "title", "subtitle", "author", "date", "abstract", "bibliography", "csl",
     "lang", "format", "execute", "number-sections", "toc", "keywords",
-    "section-numbering", "date-format",
+    "section-numbering", "date-format", "citeproc",
 }
 # Cell options (``#| key: value``) the offline renderer implements.
 CELL_OPTIONS = {
@@ -41,6 +41,7 @@ _OPTION = re.compile(r"^#\|\s?(?P<body>.*)$")
 _INLINE = re.compile(r"`\{python\}\s+(?P<expr>[^`]+?)`")
 _INLINE_OTHER = re.compile(r"`\{(?P<engine>r|julia|ojs)\}\s")
 _SHORTCODE = re.compile(r"\{\{<\s*(?P<name>[\w-]+)")
+_EQ_LABEL = re.compile(r"\$\$\s*\{#(?P<id>eq-[^\s}]*)")
 _DIV_OPEN = re.compile(r"^(?P<colons>:{3,})\s*(?P<attrs>\{[^}]*\}|[\w-]+)?\s*$")
 
 
@@ -164,6 +165,11 @@ def parse(path: Path, text: str | None = None, *, display_name: str | None = Non
         if sm:
             raise RenderError(name, lineno, f"shortcode '{{{{< {sm.group('name')}'",
                               "shortcodes are outside the supported subset")
+        em = _EQ_LABEL.search(line)
+        if em:
+            raise RenderError(name, lineno, f"equation label '{{#{em.group('id')}}}'",
+                              "Quarto numbers labelled equations; the offline renderer does not, "
+                              "so it refuses rather than drop the number")
         om = _INLINE_OTHER.search(line)
         if om:
             raise RenderError(name, lineno, f"inline '{{{om.group('engine')}}}' expression",
@@ -173,7 +179,40 @@ def parse(path: Path, text: str | None = None, *, display_name: str | None = Non
     flush(len(lines) + 1)
     if div_depth > 0:
         raise RenderError(name, len(lines), "':::' div", "a div is never closed")
+    if "title" not in meta and any(isinstance(c, Cell) for c in chunks):
+        _promote_title(meta, chunks)
     return Document(path, meta, chunks, start + 1)
+
+
+_ATX = re.compile(r"^#{1,}\s+(?P<text>.*?)(?:\s+#+)?(?:\s*\{[^}]*\})?\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+
+
+def _promote_title(meta: dict, chunks: list) -> None:
+    """Quarto's Jupyter engine (fixupFrontMatter in core/jupyter/jupyter-fixups.ts):
+    a document without a title whose first Markdown cell starts with a heading
+    (any level, ATX or setext) takes that heading as its title and loses it from
+    the body. Code cells before it do not matter; a first Markdown cell that starts
+    with anything else ends the search. The heading line becomes an empty line so
+    that line numbers in messages stay right."""
+    for chunk in chunks:
+        if not isinstance(chunk, Markdown):
+            continue
+        lines = chunk.text.split("\n")
+        idx = [k for k, ln in enumerate(lines) if ln.strip()]
+        if not idx:
+            continue  # Quarto makes no cell of blank lines
+        first = idx[0]
+        m = _ATX.match(lines[first])
+        if m and not chunk.inlines:
+            meta["title"] = m.group("text")
+            lines[first] = ""
+        elif (len(idx) > 1 and idx[1] == first + 1 and _SETEXT.match(lines[first + 1])
+              and not chunk.inlines):
+            meta["title"] = lines[first].strip()
+            lines[first] = lines[first + 1] = ""
+        chunk.text = "\n".join(lines)
+        return
 
 
 def _front_matter(lines: list[str], name: str) -> tuple[dict, int]:

@@ -125,7 +125,7 @@ local function number_things(blocks)
     if prefix_of(el.identifier) ~= kind then return end
     counts[kind] = counts[kind] + 1
     local label = KIND[kind] .. NBSP .. counts[kind]
-    refs[el.identifier] = label
+    refs[el.identifier] = tostring(counts[kind])
     if not is_typst then el.caption = prepend_caption(el.caption, label) end
   end
   return blocks:walk({
@@ -145,7 +145,7 @@ local function number_things(blocks)
       -- "##" numbers them 1, 2, ... not 0.1, 0.2
       while #parts > 1 and parts[1] == "0" do table.remove(parts, 1) end
       if h.identifier:match("^sec%-") then
-        refs[h.identifier] = "Section" .. NBSP .. table.concat(parts, ".")
+        refs[h.identifier] = table.concat(parts, ".")
       end
       return nil
     end,
@@ -198,32 +198,71 @@ local function typst_floats(blocks)
   })
 end
 
+-- Quarto's other cross-reference kinds (crossref/format.lua, theorems, listings,
+-- callouts, equations): refused by name rather than sent to citeproc as citations.
+local OTHER_XREF = { eq = "an equation", lst = "a code listing", thm = "a theorem",
+  lem = "a lemma", cor = "a corollary", prp = "a proposition", cnj = "a conjecture",
+  def = "a definition", exm = "an example", exr = "an exercise", sol = "a solution",
+  rem = "a remark", alg = "an algorithm", nte = "a note callout", tip = "a tip callout",
+  wrn = "a warning callout", imp = "an important callout", cau = "a caution callout" }
+
+-- As Quarto's crossref/refs.lua: "@fig-x" is "Figure 1"; "[Fig. @fig-x]" puts the
+-- reader's prefix in place of "Figure"; "[-@fig-x]" is the number alone; a suffix
+-- is dropped. In Typst the prefix is the supplement of #ref.
+local function lower_first(id)
+  return id:sub(1, 1):lower() .. id:sub(2)
+end
+
 local function resolve_refs(blocks)
+  -- A "fig-" image that pandoc did not make a Figure (no caption, or inside a
+  -- link or a paragraph of text) is a numbered figure in Quarto: refuse it.
+  blocks:walk({ Image = function(img)
+    if img.identifier:match("^fig%-") then
+      fail("Quarto numbers it as a figure; the offline renderer makes a figure only of a " ..
+           "captioned image alone in its paragraph (not one without a caption, nor one inside " ..
+           "a link)", "labelled image '#" .. img.identifier .. "'")
+    end
+  end })
   return blocks:walk({
     Cite = function(c)
       local ids, any_xref = {}, false
       for _, cit in ipairs(c.citations) do
-        local p = prefix_of(cit.id)
+        local p = prefix_of(lower_first(cit.id))
+        if p and OTHER_XREF[p] then
+          fail("@" .. cit.id .. " refers to " .. OTHER_XREF[p] .. "; Quarto numbers '" .. p ..
+               "-' labels, the offline renderer numbers only fig-, tbl- and sec- labels")
+        end
         if p and KIND[p] then any_xref = true end
         ids[#ids + 1] = cit.id
       end
       if not any_xref then return nil end
       local out = pandoc.Inlines({})
-      for i, id in ipairs(ids) do
+      for i, cit in ipairs(c.citations) do
+        local id = lower_first(cit.id)  -- "@Fig-x" is "@fig-x" (Quarto capitalises the prefix)
         local p = prefix_of(id)
         if not (p and KIND[p]) then
           fail("a citation and a cross-reference are mixed in one bracket: @" .. id)
         end
-        local text = refs[id]
-        if not text then
+        local number = refs[id]
+        if not number then
           fail("unresolved cross-reference @" .. id .. " (no " .. KIND[p]:lower() ..
                " has that label)")
         end
+        local prefix = pandoc.Inlines({})
+        if #cit.prefix > 0 then
+          prefix:extend(cit.prefix)
+          if not is_typst then prefix:insert(pandoc.Str(NBSP)) end
+        elseif cit.mode ~= "SuppressAuthor" then
+          prefix:insert(pandoc.Str(KIND[p] .. (is_typst and "" or NBSP)))
+        end
         if i > 1 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
         if is_typst then
-          out:insert(pandoc.RawInline("typst", "#ref(<" .. id .. ">, supplement: [" .. KIND[p] .. "])"))
+          out:insert(pandoc.RawInline("typst", "#ref(<" .. id .. ">, supplement: ["))
+          out:extend(prefix)
+          out:insert(pandoc.RawInline("typst", "])"))
         else
-          out:insert(pandoc.Link(text, "#" .. id, "", { class = "quarto-xref" }))
+          prefix:insert(pandoc.Str(number))
+          out:insert(pandoc.Link(prefix, "#" .. id, "", { class = "quarto-xref" }))
         end
       end
       return out

@@ -57,3 +57,13 @@ def quarto_outputs(project_snapshot, offline_outputs):
 def outputs(request):
     """The outputs of one renderer (each test taking this runs once per renderer)."""
     return request.param, request.getfixturevalue(f"{request.param}_outputs")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The conformance suite's classification of each document, when it ran."""
+    import sys
+    mod = sys.modules.get("tests.test_conformance")
+    if mod is not None and mod.SUMMARY:
+        terminalreporter.write_sep("-", "conformance (same / refused / wrong / crashed)")
+        for line in mod.SUMMARY:
+            terminalreporter.write_line(line)

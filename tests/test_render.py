@@ -140,6 +140,8 @@ ERRORS = [
     ("other engine", "```{r}\n1\n```", "engine", 7),
     ("unclosed cell", "```{python}\n1 + 1", "code cell", 7),
     ("unknown front matter", None, "front-matter key 'bogus'", 3),
+    # Quarto numbers a labelled equation "(1)"; refused rather than printed without it
+    ("labelled equation", "$$\nx = 1\n$$ {#eq-one}", "equation label '{#eq-one}'", 9),
 ]
 
 
@@ -162,6 +164,18 @@ RUNTIME_ERRORS = [
      "Value: `{python} undefined_name`.\n",
      ["inline expression `{python} undefined_name`", "NameError"], 7),
     ("unresolved cross-reference", "See @fig-missing.\n", ["@fig-missing"], None),
+    # Quarto's other cross-reference kinds are named, not sent to citeproc as citations
+    ("equation cross-reference", "See @eq-one.\n", ["@eq-one", "an equation"], None),
+    ("theorem cross-reference", "See @Thm-one.\n", ["@Thm-one", "a theorem"], None),
+    # IPython reports an error in a _repr_*_ method without an exception name
+    ("error while displaying a result",
+     "```{python}\nclass B:\n    def _repr_markdown_(self):\n        raise ValueError('shown badly')\n"
+     "    def __repr__(self):\n        return 'b'\n```\n\n```{python}\n#| label: show\nB()\n```\n",
+     ["cell 'show'", "displaying the cell's result failed", "ValueError: shown badly"], 15),
+    # the line is the calling line in this cell, not the line in an earlier cell
+    ("error in a function from an earlier cell",
+     "```{python}\ndef f():\n    return 1 / 0\n```\n\n```{python}\n#| label: call\nx = 1\nf()\n```\n",
+     ["cell 'call'", "ZeroDivisionError"], 15),
     ("figure without alt text",
      "```{python}\n#| label: fig-x\n#| fig-cap: X\nfrom matplotlib.figure import Figure\n"
      "f = Figure(); f.subplots(); f\n```\n", ["fig-alt"], 7),
@@ -246,3 +260,56 @@ def test_plot_return_values_hidden_and_alt_text_kept(tmp_path):
     assert "matplotlib.lines" not in html and "Line2D" not in html
     assert "(1, 2)" in html
     assert 'alt="A line rising from left to right."' in html
+
+
+XREF_DOC = """---
+title: Cross-reference forms
+---
+
+## Methods {#sec-methods}
+
+```{python}
+#| label: fig-line
+#| fig-cap: "A line."
+#| fig-alt: "A line rising."
+import matplotlib.pyplot as plt
+plt.plot([1, 2]);
+```
+
+Default @fig-line, capitalised @Fig-line, own prefix [Fig. @fig-line], number only
+[-@fig-line], and a suffix dropped as Quarto drops it [@fig-line, left]; section [-@sec-methods].
+"""
+
+
+def test_cross_reference_prefix_forms(tmp_path):
+    """As Quarto's crossref/refs.lua: '[Fig. @fig-x]' replaces the kind word,
+    '[-@fig-x]' is the number alone, '@Fig-x' is '@fig-x', a suffix is dropped."""
+    root = make_project(tmp_path)
+    (root / "xref.qmd").write_text(XREF_DOC, encoding="utf-8")
+    render([root / "xref.qmd"], root=root, outdir=root / "_output", quiet=True, use_cache=False)
+    html = (root / "_output" / "xref.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="#(fig-line|sec-methods)" class="quarto-xref">([^<]*)</a>', html)
+    nb = "\u00a0"
+    assert links == [("fig-line", f"Figure{nb}1"), ("fig-line", f"Figure{nb}1"),
+                     ("fig-line", f"Fig.{nb}1"), ("fig-line", "1"), ("fig-line", f"Figure{nb}1"),
+                     ("sec-methods", "1")], links
+    assert "left" not in re.sub(r"<[^>]+>", " ", html.split("Default", 1)[1]).split("section")[0]
+
+
+@pytest.mark.parametrize("edit,needles", [
+    # Quarto translates "Figure", "Note", ... by lang; the offline renderer has English only
+    (lambda q, y: (q.replace("title: Bad", "title: Bad\nlang: es"), y), ["lang: es", "English"]),
+    # without citeproc: true Quarto cites with Typst's own engine
+    (lambda q, y: (q, y.replace("    citeproc: true", "")), ["citeproc: true", "Typst"]),
+], ids=["non-English lang", "Typst bibliography without citeproc"])
+def test_refused_where_quarto_would_differ(tmp_path, edit, needles):
+    root = make_project(tmp_path)
+    conf = root / "_quarto.yml"
+    text, yml = edit(BASE.replace("{body}", "Cited [@altman2011ci].\n"), conf.read_text(encoding="utf-8"))
+    conf.write_text(yml, encoding="utf-8")
+    (root / "bad.qmd").write_text(text, encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        render([root / "bad.qmd"], root=root, outdir=root / "_output", quiet=True, use_cache=False)
+    assert err.value.file == "bad.qmd" and err.value.construct, str(err.value)
+    for needle in needles:
+        assert needle in str(err.value), str(err.value)
