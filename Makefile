@@ -23,11 +23,29 @@ lock: $(STAMP)
 # Real Quarto when it is on PATH (set OFFLINE=1 to force the offline renderer).
 # PAPER=us-letter renders the PDFs on US Letter instead of A4.
 RENDER_ARGS := $(if $(PAPER),-M papersize:$(PAPER))
+# PARAMS="r=0.3 paired_test=exact" renders the report alone with other assumptions
+# (its `parameters` cell; Quarto's -P) to _output/report-r0.3-paired_testexact.*,
+# never over the default report.
+empty :=
+space := $(empty) $(empty)
+P_ARGS := $(foreach p,$(PARAMS),-P $(subst =,:,$(p)))
+P_STEM := report$(subst $(space),,$(foreach p,$(PARAMS),-$(subst =,,$(p))))
 
 report: $(STAMP)
 	@echo "== checking data/"
 	@$(BIN)/python -m analysis check
-	@if command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
+	@if [ -n "$(PARAMS)" ]; then \
+	  if command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
+	    echo "== renderer: Quarto $$(quarto --version); report.qmd with $(P_ARGS) -> $(OUT)/$(P_STEM).*"; \
+	    for f in html:html typst:pdf ipynb:ipynb; do \
+	      QUARTO_PYTHON=$(BIN)/python quarto render report.qmd --to $${f%%:*} $(P_ARGS) $(RENDER_ARGS) \
+	        --output $(P_STEM).$${f##*:} || exit 1; \
+	    done; \
+	  else \
+	    echo "== renderer: offline; report.qmd with $(P_ARGS)"; \
+	    $(BIN)/python -m render report.qmd $(P_ARGS) $(RENDER_ARGS) || exit 1; \
+	  fi; \
+	elif command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
 	  echo "== renderer: Quarto $$(quarto --version) (python: $(BIN)/python)"; \
 	  start=$$(date +%s); \
 	  QUARTO_PYTHON=$(BIN)/python quarto render $(RENDER_ARGS) && \

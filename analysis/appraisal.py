@@ -9,8 +9,9 @@ through ``analysis.fmt``, so the report and the handout print the same digits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from . import fmt
+from . import fmt, stats
 from .claims import paired_range
 from .results import ALPHA
 from .tables import md_table
@@ -306,8 +307,12 @@ def multiplicity_words(R) -> str:
     if any(best_h[n][1] or best_b[n][1] for n in names):
         return ("If the two unpublished P values were only just above "
                 f"{fmt.as_published(ALPHA)}, the result would change (Table below).")
-    return (f"Even if the two unpublished P values were as small as a result reported as not improved "
-            f"could be ({fmt.p(s.not_significant_floor)}), neither outcome would stay below "
+    from .results import NOT_SIGNIFICANT_FLOOR
+    lead = (f"Even if the two unpublished P values were as small as a result reported as not improved "
+            f"could be ({fmt.p(s.not_significant_floor)})" if s.not_significant_floor == NOT_SIGNIFICANT_FLOOR
+            else f"With the two unpublished P values set to {fmt.p(s.not_significant_floor)} "
+                 "(the value in force)")
+    return (f"{lead}, neither outcome would stay below "
             f"{fmt.as_published(ALPHA)} (Holm {fmt.p(best_h['mood'][0])}, false discovery rate "
             f"{fmt.p(best_b['mood'][0])}). Only if the outcomes without a published P value were "
             "left out altogether, adjusting just the three reported P values (pain included), would "
@@ -322,3 +327,51 @@ def difference_words(d) -> str:
     return ("That difference could be chance: the data neither show that the 2013 result was a fluke "
             "nor that the later trials missed a real effect, which with so few trials is what one "
             "should expect.")
+
+
+def assumptions_box(R) -> str:
+    """The values in force (Markdown list) and how to change them, for the box near the top."""
+    a = R.assumptions
+    lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
+             f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}.",
+             f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}."]
+    state = ("These are the defaults." if not a.changed else
+             "Changed from the defaults in this render: " + ", ".join(a.changed) + ".")
+    return "\n".join(lines) + (
+        f"\n\n{state} A reader can set others, for example `make report PARAMS=\"r=0.3\"` "
+        "(or Quarto's `-P r:0.3`), which writes a separately named report beside this one; "
+        "@sec-sensitivity shows how the conclusions move.\n")
+
+
+def other_paired_test(rs) -> SimpleNamespace:
+    """The paired responder result under the version of McNemar's test not in force."""
+    from .results import PAIRED_TESTS
+    t = next(k for k in PAIRED_TESTS if k != rs.headline.test)
+    return SimpleNamespace(test=t, name=PAIRED_TESTS[t], low=rs.paired[t]["min"],
+                           high=rs.paired[t]["max"],
+                           below_alpha=sum(getattr(sp, t) < ALPHA for sp in rs.splits))
+
+
+def sensitivity_words(R) -> str:
+    """Whether each main conclusion holds across its assumption's plausible range."""
+    from .results import ASSUMPTIONS, PAIRED_TESTS
+    ev, rs, s = R.evidence, R.responders, R.secondary
+    r_lo, r_hi = ev.r_range[0], ev.r_range[-1]
+    null_later = all(ev.later_by_r[r].hk.low < 0 < ev.later_by_r[r].hk.high for r in ev.r_range)
+    ps = [ev.diff_2013_vs_later_by_r[r].p for r in ev.r_range]
+    us = sorted({*ASSUMPTIONS["unpublished_p"][1], R.assumptions.unpublished_p})
+    kept_any = any(stats.adjust_pvalues_bounds(s.family4, m, ALPHA, u)["best"][n][1]
+                   for u in us for m in ("holm", "fdr_bh") for n in ("satisfaction with life", "mood"))
+    below = {t: sum(getattr(sp, t) < ALPHA for sp in rs.splits) for t in PAIRED_TESTS}
+    later = (f"For every r from {fmt.num(r_lo, 1)} to {fmt.num(r_hi, 1)} the later trials' pooled interval "
+             + ("includes no effect" if null_later else "excludes no effect for some r")
+             + f", and the test of the 2013 trial against them gives P from {fmt.p(min(ps))} to {fmt.p(max(ps))}")
+    sec = ("; whatever P the unpublished outcomes had, " +
+           ("a secondary outcome could stay below " if kept_any else "no secondary outcome stays below ")
+           + f"{fmt.as_published(ALPHA)} after adjustment")
+    mixed = all(0 < below[t] < rs.n_splits for t in PAIRED_TESTS)
+    paired = ("; and the paired responder result " + ("stays undetermined under either version of "
+              if mixed else "depends on the version of ") + "McNemar's test (" + ", ".join(f"{fmt.words(below[t])} of {fmt.words(rs.n_splits)} splits "
+                                              f"below {fmt.as_published(ALPHA)} with the {PAIRED_TESTS[t]} test"
+                                              for t in PAIRED_TESTS) + ").")
+    return later + sec + paired

@@ -50,6 +50,7 @@ class Results:
     blinding: SimpleNamespace
     evidence: SimpleNamespace
     checks: list[Check] = field(default_factory=list)
+    assumptions: SimpleNamespace | None = None  # the values in force (results.assumptions)
 
     def check(self, check_id: str) -> Check:
         for c in self.checks:
@@ -79,7 +80,49 @@ def p_range_from_rounded_ci(est: float, low: float, high: float) -> tuple[float,
     return min(ps), max(ps)
 
 
-def compute(pkg) -> Results:
+# The report's assumptions, as Quarto parameters (report.qmd's `parameters` cell):
+# name -> (default, the values the sensitivity appendix shows, what it is).
+ASSUMPTIONS = {
+    "r": (CROSSOVER_R, R_RANGE,
+          "within-person correlation of pain scores, for putting crossover results on the "
+          "parallel-trial scale"),
+    "unpublished_p": (NOT_SIGNIFICANT_FLOOR, (NOT_SIGNIFICANT_FLOOR, 0.2, 0.5, 1.0),
+                      "P value assumed for the secondary outcomes reported only as 'not improved'"),
+    "paired_test": ("midp", ("midp", "exact"),
+                    "version of McNemar's test for the headline paired responder result"),
+}
+PAIRED_TESTS = {"midp": "mid-p", "exact": "exact"}
+
+
+def assumptions(r: float = CROSSOVER_R, unpublished_p: float = NOT_SIGNIFICANT_FLOOR,
+                paired_test: str = "midp") -> SimpleNamespace:
+    """The assumptions checked and named: a clear error for a value outside its range."""
+    try:
+        r, unpublished_p = float(r), float(unpublished_p)
+    except (TypeError, ValueError):
+        raise ValueError(f"r and unpublished_p must be numbers, got r={r!r}, "
+                         f"unpublished_p={unpublished_p!r}") from None
+    if not 0 < r < 1:
+        raise ValueError(f"r = {r}: the within-person correlation must lie between 0 and 1 "
+                         "(exclusive); 0.5 is the default, 0.3 to 0.8 the plausible range")
+    if not ALPHA < unpublished_p <= 1:
+        raise ValueError(f"unpublished_p = {unpublished_p}: outcomes reported as 'not improved' "
+                         f"had P above {ALPHA}, so the value must be above {ALPHA} and at most 1")
+    if paired_test not in PAIRED_TESTS:
+        raise ValueError(f"paired_test = {paired_test!r}: choose one of "
+                         + ", ".join(repr(k) for k in PAIRED_TESTS))
+    defaults = {k: d for k, (d, _, _) in ASSUMPTIONS.items()}
+    given = {"r": r, "unpublished_p": unpublished_p, "paired_test": paired_test}
+    return SimpleNamespace(**given, paired_test_name=PAIRED_TESTS[paired_test],
+                           changed=sorted(k for k in given if given[k] != defaults[k]),
+                           describe={k: ASSUMPTIONS[k][2] for k in ASSUMPTIONS})
+
+
+def compute(pkg, *, r: float = CROSSOVER_R, unpublished_p: float = NOT_SIGNIFICANT_FLOOR,
+            paired_test: str = "midp") -> Results:
+    """Every recomputation; the keyword arguments are the report's assumptions
+    (see ASSUMPTIONS), checked by :func:`assumptions`."""
+    assume = assumptions(r, unpublished_p, paired_test)
     v = pkg.value
     checks: list[Check] = []
 
@@ -200,6 +243,11 @@ def compute(pkg) -> Results:
         splits_midp_below_alpha=sum(s.midp < ALPHA for s in splits),
         paired_fragility=paired_fragility,
         paired_fragility_min={t: paired_fragility[t]["min"] for t in paired_fragility},
+        # the headline paired result under the chosen version of McNemar's test
+        headline=SimpleNamespace(
+            test=assume.paired_test, name=assume.paired_test_name,
+            low=paired[assume.paired_test]["min"], high=paired[assume.paired_test]["max"],
+            below_alpha=sum(getattr(sp, assume.paired_test) < ALPHA for sp in splits)),
         fragility=stats.fragility_index(x_ldn, n, x_pbo, n, ALPHA))
     for key, label, res in [("chi2", "Pearson chi-squared, no correction", unpaired["chi2"]),
                             ("chi2_cc", "chi-squared with continuity correction", unpaired["chi2_cc"]),
@@ -242,23 +290,23 @@ def compute(pkg) -> Results:
         bh3=stats.adjust_pvalues(reported, "fdr_bh", ALPHA),
         # Fatigue and sleep were "not improved" with no P given: the most
         # favourable value consistent with that is just above 0.05.
-        holm5=stats.adjust_pvalues(family5, "holm", ALPHA, missing=0.051),
-        bh5=stats.adjust_pvalues(family5, "fdr_bh", ALPHA, missing=0.051),
-        missing_assumed=0.051)
+        holm5=stats.adjust_pvalues(family5, "holm", ALPHA, missing=assume.unpublished_p),
+        bh5=stats.adjust_pvalues(family5, "fdr_bh", ALPHA, missing=assume.unpublished_p),
+        missing_assumed=assume.unpublished_p)
     # The four secondary outcomes the abstract names (pain, the primary, is not
     # in this family). Sleep quality and fatigue were "not improved" with no P:
     # set to 1 (conservative) and, as the bound on the other side, just above 0.05.
     secondary.family4 = {"satisfaction with life": v("y13.satisfaction.p"), "mood": v("y13.mood.p"),
                          "sleep quality": None, "fatigue": None}
     secondary.bounds4 = {m: stats.adjust_pvalues_bounds(secondary.family4, m, ALPHA,
-                                                        NOT_SIGNIFICANT_FLOOR)
+                                                        assume.unpublished_p)
                          for m in ("holm", "fdr_bh")}
     secondary.holm4 = secondary.bounds4["holm"]["worst"]
     secondary.bh4 = secondary.bounds4["fdr_bh"]["worst"]
     secondary.holm4_best = secondary.bounds4["holm"]["best"]
     secondary.bh4_best = secondary.bounds4["fdr_bh"]["best"]
     secondary.family4_unknown_set_to = 1.0
-    secondary.not_significant_floor = NOT_SIGNIFICANT_FLOOR
+    secondary.not_significant_floor = assume.unpublished_p
 
     # 6. Side effects and blinding (news-level numbers) ------------------------
     blinding = SimpleNamespace(
@@ -270,7 +318,7 @@ def compute(pkg) -> Results:
     blinding.dreams_women_ldn = round(blinding.dreams_ldn / 100 * n)
     blinding.dreams_women_pbo = round(blinding.dreams_pbo / 100 * n)
 
-    evidence = _evidence(pkg, n, p_pain)
+    evidence = _evidence(pkg, n, p_pain, assume.r)
     fin_p_pub = v("fin.pain.p")
     half = fmt.rounding_half(fin_p_pub)
     lo, hi = evidence.final_p_from_ci
@@ -291,10 +339,11 @@ def compute(pkg) -> Results:
                         "two-sample t from d and the randomized group sizes; the published P "
                         "must lie in the range allowed by d's rounding"))
     return Results(pkg=pkg, n=n, grim=grim, design=design, responders=responders, pain=pain,
-                   secondary=secondary, blinding=blinding, evidence=evidence, checks=checks)
+                   secondary=secondary, blinding=blinding, evidence=evidence, checks=checks,
+                   assumptions=assume)
 
 
-def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
+def _evidence(pkg, n: int, p_pain: float, r_assumed: float = CROSSOVER_R) -> SimpleNamespace:
     """Later trials on one scale (Hedges' g, negative = less pain on LDN), pooled."""
     v = pkg.value
 
@@ -312,8 +361,9 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
                                       int(v("inv.n.randomized.placebo"))),
         }
 
-    by_r = {r: trials(r) for r in R_RANGE}
-    main = by_r[CROSSOVER_R]
+    r_range = tuple(sorted({*R_RANGE, r_assumed}))
+    by_r = {r: trials(r) for r in r_range}
+    main = by_r[r_assumed]
     sets = {
         "randomized": ["younger2013", "bested2023", "final2024", "innova"],
         "with pilot": ["younger2009", "younger2013", "bested2023", "final2024", "innova"],
@@ -326,17 +376,17 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
                                    [conv[i].extra["var"] for i in ids], method="reml", labels=ids)
 
     pooled = {name: pool(ids, main) for name, ids in sets.items()}
-    pooled_by_r = {r: pool(sets["randomized"], by_r[r]) for r in R_RANGE}
+    pooled_by_r = {r: pool(sets["randomized"], by_r[r]) for r in r_range}
     g13 = main["younger2013"]
     dz13 = stats.dz_from_p(p_pain, n).estimate
     power = {
         "bested2023": meta.power_crossover(dz13, int(v("b23.n.randomized.all"))),
         "final2024": {r: meta.power_two_sample(abs(by_r[r]["younger2013"].extra["d"]),
                                                int(v("fin.n.randomized.ldn")),
-                                               int(v("fin.n.randomized.placebo"))) for r in R_RANGE},
+                                               int(v("fin.n.randomized.placebo"))) for r in r_range},
         "innova": {r: meta.power_two_sample(abs(by_r[r]["younger2013"].extra["d"]),
                                             int(v("inv.n.randomized.ldn")),
-                                            int(v("inv.n.randomized.placebo"))) for r in R_RANGE},
+                                            int(v("inv.n.randomized.placebo"))) for r in r_range},
     }
     fin = pkg.number("fin.pain.difference")
     fin_p = p_range_from_rounded_ci(fin["value"], fin["low"], fin["high"])
@@ -347,9 +397,9 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
         g = conv["younger2013"]
         return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate, later.se, ALPHA)
 
-    later_by_r = {r: pool(sets["later trials"], by_r[r]) for r in R_RANGE}
+    later_by_r = {r: pool(sets["later trials"], by_r[r]) for r in r_range}
     diff_2013_vs_later = diff_vs_later(main, pooled["later trials"])
-    diff_2013_vs_later_by_r = {r: diff_vs_later(by_r[r], later_by_r[r]) for r in R_RANGE}
+    diff_2013_vs_later_by_r = {r: diff_vs_later(by_r[r], later_by_r[r]) for r in r_range}
     fin_g = main["final2024"]
 
     def final_holds(g):
@@ -357,7 +407,7 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
                                final_g=fin_g.estimate, final_low=fin_g.low, final_high=fin_g.high)
 
     final_includes_2013 = final_holds(g13.estimate)
-    final_includes_2013_by_r = {r: final_holds(by_r[r]["younger2013"].estimate) for r in R_RANGE}
+    final_includes_2013_by_r = {r: final_holds(by_r[r]["younger2013"].estimate) for r in r_range}
 
     # Power of a FINAL-sized parallel trial to detect the 2013 effect as Hedges' g.
     n_fl, n_fp = int(v("fin.n.randomized.ldn")), int(v("fin.n.randomized.placebo"))
@@ -365,9 +415,9 @@ def _evidence(pkg, n: int, p_pain: float) -> SimpleNamespace:
         g=abs(g13.estimate), n_ldn=n_fl, n_pbo=n_fp, alpha=ALPHA,
         power=meta.power_two_sample(g13.estimate, n_fl, n_fp, ALPHA),
         by_r={r: meta.power_two_sample(by_r[r]["younger2013"].estimate, n_fl, n_fp, ALPHA)
-              for r in R_RANGE},
+              for r in r_range},
         method="two-sided two-sample t test at |g| of the 2013 trial (statsmodels TTestIndPower)")
-    return SimpleNamespace(r=CROSSOVER_R, r_range=R_RANGE, trials=main, by_r=by_r, sets=sets,
+    return SimpleNamespace(r=r_assumed, r_range=r_range, trials=main, by_r=by_r, sets=sets,
                            pooled=pooled, pooled_by_r=pooled_by_r, g13=g13, dz13=dz13, power=power,
                            final_p_from_ci=fin_p,
                            hk={name: m.hk for name, m in pooled.items()},

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the seconds per stage as JSON to FILE (used by make bench)")
     ap.add_argument("-M", "--metadata", action="append", default=[], metavar="KEY:VALUE",
                     help="override a metadata/format option, as quarto render -M (e.g. papersize:us-letter)")
+    ap.add_argument("-P", "--execute-param", action="append", default=[], metavar="NAME:VALUE",
+                    help="set a parameter of the cell tagged 'parameters', as quarto render -P "
+                         "(e.g. r:0.3); the outputs are named after it (report-r0.3.html)")
     args = ap.parse_args(argv)
     debug = os.environ.get("DEBUG") not in (None, "", "0")
     root = Path.cwd()
@@ -38,8 +41,15 @@ def main(argv: list[str] | None = None) -> int:
             if not sep or not key:
                 raise RenderError("command line", None, f"-M {item}", "expected KEY:VALUE")
             overrides[key.strip()] = value.strip()
+        params = {}
+        for item in args.execute_param:
+            key, sep, value = item.partition(":")
+            if not sep or not key.strip():
+                raise RenderError("command line", None, f"-P {item}", "expected NAME:VALUE")
+            params[key.strip()] = value.strip()  # read as YAML where the cell is written
         stages = render([f.resolve() for f in files], root=root, outdir=out.resolve(),
-                        quiet=args.quiet, keep=args.keep or debug, overrides=overrides)
+                        quiet=args.quiet, keep=args.keep or debug, overrides=overrides,
+                        params=params)
         if args.timings:
             args.timings.write_text(json.dumps(stages, indent=1), encoding="utf-8")
     except RenderError as exc:

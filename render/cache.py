@@ -124,7 +124,7 @@ def key(doc: Document, root: Path, setup: str, context: dict | None = None) -> t
 
 
 def _path(root: Path, doc: Document) -> Path:
-    return cache_dir(root) / f"{doc.path.stem}.json"
+    return cache_dir(root) / f"{doc.stem}.json"
 
 
 def has_entry(root: Path, doc: Document) -> bool:
@@ -146,7 +146,7 @@ def load(root: Path, doc: Document, k: str, say=None):
             raise ValueError("old format")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         if say:
-            say(f"  {doc.path.stem}: cache entry damaged ({exc}); rebuilding")
+            say(f"  {doc.stem}: cache entry damaged ({exc}); rebuilding")
         path.unlink(missing_ok=True)
         return None
     if entry["key"] != k:

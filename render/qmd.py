@@ -22,7 +22,7 @@ FRONT_MATTER_KEYS = {
 # Cell options (``#| key: value``) the offline renderer implements.
 CELL_OPTIONS = {
     "label", "echo", "output", "include", "warning", "fig-cap", "fig-alt",
-    "tbl-cap",
+    "tbl-cap", "tags",
 }
 CALLOUTS = {"note", "tip", "warning", "important", "caution"}
 CALLOUT_ATTRIBUTES = {"title"}
@@ -78,6 +78,10 @@ class Document:
     meta: dict
     chunks: list  # of Markdown | Cell
     body_line: int  # line where the body starts (after front matter)
+    stem: str = ""  # output and cache name: the file's stem, plus the parameters given
+
+    def __post_init__(self):
+        self.stem = self.stem or self.path.stem
 
     @property
     def cells(self) -> list[Cell]:
@@ -270,6 +274,10 @@ def _cell(body: list[str], lineno: int, name: str) -> Cell:
             raise RenderError(name, lineno + 1, f"label '{label}'", "a cell with fig-cap needs a 'fig-' label")
         if "tbl-cap" in options and not str(label).startswith("tbl-"):
             raise RenderError(name, lineno + 1, f"label '{label}'", "a cell with tbl-cap needs a 'tbl-' label")
+    tags = options.get("tags", [])
+    if not (isinstance(tags, list) and set(tags) <= {"parameters"}):
+        raise RenderError(name, lineno + 1, f"tags: {tags}",
+                          "the offline renderer understands only the tag 'parameters' (a list)")
     out = options.get("output", True)
     if out not in (True, False, "asis"):
         raise RenderError(name, lineno + 1, f"output: {out}", "output must be true, false or asis")
@@ -316,3 +324,46 @@ def _check_div(attrs: str, name: str, lineno: int) -> None:
                 raise RenderError(name, lineno, f"callout attribute '{key}'",
                                   "the offline renderer implements only "
                                   + ", ".join(sorted(CALLOUT_ATTRIBUTES)) + " for callouts")
+
+
+_PARAM_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
+_PARAM_VALUE = re.compile(r"^[\w.+-]+$")
+
+
+def parameter_suffix(params: dict) -> str:
+    """'-r0.3' for {'r': '0.3'}: the output-name suffix of a render with parameters
+    (the values as typed, so that make and the renderer agree on the name)."""
+    return "".join(f"-{k}{v}" for k, v in params.items())
+
+
+def inject_parameters(doc: Document, params: dict, name: str) -> None:
+    """As Quarto's Jupyter engine (papermill's convention): the values given on the
+    command line (-P name:value, values as typed) run in a new cell right after the cell tagged
+    'parameters'; the outputs get their own name (report-r0.3.html), and so does
+    the execution cache entry, whose key covers the new cell's code."""
+    if not params:
+        return
+    k = next((i for i, c in enumerate(doc.chunks) if isinstance(c, Cell)
+              and "parameters" in (c.options.get("tags") or [])), None)
+    if k is None:
+        raise RenderError(name, None, "-P " + ", ".join(params),
+                          "the document has no cell tagged 'parameters' (#| tags: [parameters])")
+    declared = set(re.findall(r"(?m)^([A-Za-z_]\w*)\s*=", doc.chunks[k].source))
+    for key in params:
+        if not _PARAM_NAME.match(key):
+            raise RenderError(name, doc.chunks[k].line, f"-P {key}", "a parameter name is a Python name")
+        if key not in declared:
+            raise RenderError(name, doc.chunks[k].line, f"-P {key}",
+                              "not a parameter of this document: " + ", ".join(sorted(declared)))
+        if not _PARAM_VALUE.match(str(params[key])):
+            raise RenderError(name, doc.chunks[k].line, f"-P {key}:{params[key]}",
+                              "a value is a number or a word (letters, digits, '.', '+', '-', '_'); "
+                              "it becomes part of the output file's name")
+    # values as Quarto reads them: YAML (0.3 is a number, exact a string)
+    code = "# Injected Parameters\n" + "\n".join(
+        f"{key} = {yaml.safe_load(str(value))!r}" for key, value in params.items())
+    cell = Cell(code, {"tags": ["injected-parameters"]}, doc.chunks[k].line)
+    doc.chunks.insert(k + 1, cell)
+    doc.stem = doc.path.stem + parameter_suffix(params)

@@ -30,9 +30,10 @@ def fixture_render(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def project_snapshot(tmp_path_factory):
-    """One committed copy of the project that both renderers render."""
+    """One committed copy of the project that both renderers render, in a folder
+    whose path has "--", spaces, "#" and non-ASCII letters (issue 18: paths are data)."""
     from tests.renderers import snapshot
-    (root := tmp_path_factory.mktemp("both") / "project").mkdir()
+    (root := tmp_path_factory.mktemp("both") / "dash--dir" / "my proj #1" / "ünï").mkdir(parents=True)
     return snapshot(root)
 
 
