@@ -42,6 +42,8 @@ TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numberi
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
                  "template-partials", "filters"}
+# The notebook is the executed cells and the Markdown as written: no page options.
+IPYNB_OPTIONS: set[str] = set()
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format"}
 # Quarto's own Typst template (template.typ and its partials), copied from
@@ -53,7 +55,7 @@ DEFAULT_CSL = TEMPLATES / "chicago-author-date-17.csl"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
           "citeproc": True, "citations-hover": False}
-FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf")}
+FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf"), "ipynb": ("ipynb", ".ipynb")}
 
 
 @dataclass
@@ -110,7 +112,7 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
         fmts = layer.get("format") or {}
         if isinstance(fmts, str):
             fmts = {fmts: {}}
-        allowed = HTML_OPTIONS if fmt == "html" else TYPST_OPTIONS
+        allowed = {"html": HTML_OPTIONS, "typst": TYPST_OPTIONS, "ipynb": IPYNB_OPTIONS}[fmt]
         given = fmts.get(fmt)
         if given in (None, "default"):  # Quarto: "html: default" is the format with no options
             given = {}
@@ -147,7 +149,7 @@ def document_formats(project: dict, doc: qmd.Document) -> list[str]:
             bad = [n for n in names if n not in FORMATS]
             if bad:
                 raise RenderError(doc.path.name, None, f"format '{bad[0]}'",
-                                  "the offline renderer writes html and typst")
+                                  "the offline renderer writes html, typst and ipynb")
             return names
     return ["html"]
 
@@ -280,8 +282,10 @@ class Job:
         return self.path.name
 
 
-def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dict | None) -> Job:
+def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dict | None,
+            params: dict | None = None) -> Job:
     doc = qmd.parse(path, display_name=path.name)
+    qmd.inject_parameters(doc, params or {}, path.name)
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
@@ -311,14 +315,14 @@ def lookup_cache(job: Job, *, root: Path, timer: Timer, context: dict) -> None:
 
     if not job.doc.has_code:
         job.results = [None] * len(job.doc.chunks)
-        timer.say(f"  {job.path.stem}: no code, no kernel started")
+        timer.say(f"  {job.doc.stem}: no code, no kernel started")
         return
     t0 = time.perf_counter()
     job.cache_key, _ = cache.key(job.doc, root, SETUP, context=context)
     packed = cache.load(root, job.doc, job.cache_key, say=timer.say)
     if packed is not None:
         job.results = cache.unpack(job.doc, packed)
-        timer.add(f"{job.path.stem}: execute (cached)", time.perf_counter() - t0)
+        timer.add(f"{job.doc.stem}: execute (cached)", time.perf_counter() - t0)
 
 
 def run_code(job: Job, *, root: Path, timer: Timer, kernel=None) -> None:
@@ -330,7 +334,7 @@ def run_code(job: Job, *, root: Path, timer: Timer, kernel=None) -> None:
     job.results = execute(job.doc, cwd=root, name=job.name, kernel=kernel)
     if job.cache_key:
         cache.store(root, job.doc, job.cache_key, cache.pack(job.doc, job.results))
-    timer.add(f"{job.path.stem}: execute", time.perf_counter() - t0)
+    timer.add(f"{job.doc.stem}: execute", time.perf_counter() - t0)
 
 
 def _tool_versions() -> bytes:
@@ -420,7 +424,13 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     previous output when every input to pandoc and typst is byte-identical."""
     from . import cache
     t = time.perf_counter()
-    stem, o = job.path.stem, job.opts[fmt]
+    stem, o = job.doc.stem, job.opts[fmt]
+    if fmt == "ipynb":  # no pandoc: the cells as written, with their outputs
+        from . import notebook
+        (work := stage / stem / fmt).mkdir(parents=True, exist_ok=True)
+        out = notebook.write(job.doc, job.results, job.meta, stage / f"{stem}.ipynb")
+        timer.add(f"{stem}: ipynb", time.perf_counter() - t)
+        return out
     meta = format_metadata(job.meta, o, fmt, epoch=epoch, name=job.name)
     work = stage / stem / fmt
     work.mkdir(parents=True, exist_ok=True)
@@ -518,7 +528,8 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) ->
 
 
 def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
-           keep: bool = False, overrides: dict | None = None, use_cache: bool = True) -> dict:
+           keep: bool = False, overrides: dict | None = None, use_cache: bool = True,
+           params: dict | None = None) -> dict:
     """Render ``paths``; publish to ``outdir`` only if all succeed. Returns stage times.
 
     Every document is parsed first (syntax errors stop the render before any
@@ -532,7 +543,8 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # kernels inherit it (matplotlib SVG dates)
     t_all = time.perf_counter()
     t0 = time.perf_counter()
-    jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides) for p in paths]
+    jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides, params=params)
+            for p in paths]
     timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
     pool = ThreadPoolExecutor(max_workers=max(2, 4 * len(jobs)))

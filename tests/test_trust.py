@@ -133,7 +133,7 @@ def test_source_date_epoch_is_the_last_commit_time(monkeypatch):
 
 def test_two_renders_are_byte_identical(two_renders):
     first, second = two_renders["outs"]
-    names = ["report.html", "report.pdf"]
+    names = ["report.html", "report.pdf", "report.ipynb"]
     if "handout.qmd" in two_renders["docs"]:
         names.append("handout.pdf")
     assert sorted(p.name for p in first.iterdir()) == sorted(names)
