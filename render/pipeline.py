@@ -50,7 +50,7 @@ REVEAL_CONFIG = {"width": "width", "height": "height", "margin": "margin", "cent
                  "progress": "progress", "transition": "transition",
                  "background-transition": "backgroundTransition"}
 REVEALJS_OPTIONS = {"embed-resources", "echo", "warning", "fig-format", "number-sections", "lang",
-                    "html-math-method", "css", "auto-stretch", *REVEAL_CONFIG}
+                    "html-math-method", "css", "auto-stretch", "menu", *REVEAL_CONFIG}
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format"}
 # Quarto's own Typst template (template.typ and its partials), copied from
@@ -58,7 +58,7 @@ PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sect
 QUARTO_TYPST = TEMPLATES / "quarto-typst"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
-          "citeproc": True, "citations-hover": False, "auto-stretch": False}
+          "citeproc": True, "citations-hover": False, "auto-stretch": False, "menu": False}
 FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf"), "revealjs": ("html", ".html")}
 OPTIONS = {"html": HTML_OPTIONS, "typst": TYPST_OPTIONS, "revealjs": REVEALJS_OPTIONS}
 # reveal.js for the revealjs format: from npm (package-lock.json pins the version
