@@ -282,6 +282,8 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     doc = qmd.parse(path, display_name=path.name)
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
+    if "revealjs" in opts:
+        check_revealjs(opts["revealjs"], root=root, name=doc.path.name)
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
     return Job(path, doc, formats, opts, meta)
 
@@ -549,11 +551,9 @@ def reveal_config(o: dict, *, name: str) -> dict[str, str]:
     return out
 
 
-def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
-    """reveal.js (from npm, in node_modules) linked into ``work`` as ``reveal.js``, and
-    the document's ``css`` files copied there. Returns reveal.js's package.json and the
-    copied stylesheets (the inputs the output cache must see). Refuses options the
-    offline renderer would silently ignore."""
+def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
+    """reveal.js's folder, once it is known to be there and the document's revealjs
+    options are ones the offline renderer honours (checked before any code runs)."""
     if o.get("auto-stretch", True) is not False:
         raise RenderError(name, None, "revealjs option auto-stretch",
                           "Quarto stretches a slide's only image to fill the slide (auto-stretch, "
@@ -566,14 +566,26 @@ def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
                           f"needs reveal.js from npm, and {REVEALJS_DIR.as_posix()} is not there: "
                           "run npm ci in the project folder (make report does this when npm is "
                           "installed; on Debian: apt-get install npm)")
+    reveal_config(o, name=name)
+    for rel in _as_list(o.get("css")):
+        path = root / str(rel)
+        if not path.is_file() or path.suffix != ".css":
+            raise RenderError(name, None, f"css: {rel}", "not a .css file in the project")
+    return reveal
+
+
+def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
+    """reveal.js (from npm, in node_modules) linked into ``work`` as ``reveal.js``, and
+    the document's ``css`` files copied there. Returns reveal.js's package.json and the
+    copied stylesheets (the inputs the output cache must see)."""
+    reveal = check_revealjs(o, root=root, name=name)
+    package = reveal / "package.json"
     link = work / "reveal.js"
     if not link.exists():
         link.symlink_to(reveal.resolve(), target_is_directory=True)
     used = [package]
     for rel in _as_list(o.get("css")):
         path = root / str(rel)
-        if not path.is_file() or path.suffix != ".css":
-            raise RenderError(name, None, f"css: {rel}", "not a .css file in the project")
         target = work / f"user-{len(used)}-{path.name}"
         shutil.copyfile(path, target)
         used.append(target)
@@ -582,7 +594,7 @@ def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
 
 def _stage(fmt: str) -> str:
     """A format's stage name in the timings: the same whether run or reused."""
-    return {"html": "html", "revealjs": "slides (pandoc revealjs)"}.get(fmt, "pdf (pandoc+typst)")
+    return {"html": "html", "revealjs": "revealjs"}.get(fmt, "pdf (pandoc+typst)")
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:

@@ -220,3 +220,75 @@ def test_both_renderers_give_the_same_slides(offline_outputs, quarto_outputs):
         assert numbers(sa["notes"]) == numbers(sb["notes"]), sa["title"]
         assert sa["notes"] == sb["notes"], sa["title"]
     assert [i["alt"] for i in a["images"]] == [i["alt"] for i in b["images"]]
+
+
+# ------------------------------------------ the offline renderer's revealjs ----
+
+DECK = """---
+title: "A deck"
+format:
+  revealjs:
+    embed-resources: true
+    width: 1280
+    height: 720
+{extra}---
+
+## One
+
+Text.
+
+::: {{.notes}}
+Say this.
+:::
+"""
+
+
+def _deck_project(tmp_path: Path, extra: str = "    auto-stretch: false\n", body: str | None = None,
+                  reveal: bool = True) -> Path:
+    if reveal:
+        if not (ROOT / "node_modules" / "reveal.js").is_dir():
+            pytest.skip("reveal.js not installed: run npm ci")
+        (tmp_path / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    (tmp_path / "deck.qmd").write_text(body or DECK.format(extra=extra), encoding="utf-8")
+    return tmp_path / "deck.qmd"
+
+
+def _render(path: Path):
+    from render.pipeline import render
+    return render([path], root=path.parent, outdir=path.parent / "out", quiet=True, use_cache=False)
+
+
+def test_offline_revealjs_writes_one_deck_with_notes(tmp_path):
+    _render(_deck_project(tmp_path, "    auto-stretch: false\n    slide-number: true\n"))
+    html = (tmp_path / "out" / "deck.html").read_text(encoding="utf-8")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["deck.html"]
+    d = deck(tmp_path / "out" / "deck.html")
+    assert [s["id"] for s in d["slides"]] == ["title-slide", "one"]
+    assert d["slides"][1]["notes"] == "Say this." and "Say this" not in d["slides"][1]["text"]
+    for setting in ("width: 1280", "height: 720", "center: false", "slideNumber: 'c/t'",
+                    "transition: 'none'"):
+        assert setting in html, setting
+    assert not re.search(r"<(script|link)\b[^>]*(src|href)=\"(?!data:)", html)
+
+
+@pytest.mark.parametrize("extra, body, construct", [
+    ("", None, "auto-stretch"),
+    ("    auto-stretch: false\n    slide-number: sometimes\n", None, "slide-number"),
+    ("    auto-stretch: false\n    css: missing.css\n", None, "css: missing.css"),
+    ("    auto-stretch: false\n    theme: serif\n", None, "revealjs option 'theme'"),
+    ("", "---\ntitle: x\nformat: html\n---\n\n::: {.notes}\nSecret.\n:::\n", "notes"),
+    ("", "---\ntitle: x\nformat:\n  html: {}\n  revealjs: {}\n---\n\nText.\n", "formats html, revealjs"),
+])
+def test_offline_revealjs_refuses_what_it_would_get_wrong(tmp_path, extra, body, construct):
+    from render.errors import RenderError
+    with pytest.raises(RenderError) as err:
+        _render(_deck_project(tmp_path, extra, body))
+    assert construct in str(err.value), str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_offline_revealjs_names_npm_when_reveal_js_is_missing(tmp_path):
+    from render.errors import RenderError
+    with pytest.raises(RenderError) as err:
+        _render(_deck_project(tmp_path, reveal=False))
+    assert "node_modules/reveal.js" in str(err.value) and "npm ci" in str(err.value)
