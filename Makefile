@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json 2>/dev/null | cut -d' ' -f1)
 OUT    := _output
 
 .PHONY: report test bench bench-setup clean env lock
@@ -31,7 +32,7 @@ space := $(empty) $(empty)
 P_ARGS := $(foreach p,$(PARAMS),-P $(subst =,:,$(p)))
 P_STEM := report$(subst $(space),,$(foreach p,$(PARAMS),-$(subst =,,$(p))))
 
-report: $(STAMP)
+report: $(STAMP) $(NODE_STAMP)
 	@echo "== checking data/"
 	@$(BIN)/python -m analysis check
 	@if [ -n "$(PARAMS)" ]; then \
@@ -56,16 +57,18 @@ report: $(STAMP)
 	fi
 	@ls -l $(OUT)
 
-# Test-only JavaScript (axe-core for tests/test_browser.py), from package-lock.json.
-# Without npm the browser accessibility test skips (and fails under CI=true).
-NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json 2>/dev/null | cut -d' ' -f1)
+# JavaScript from package-lock.json: reveal.js, which the offline renderer embeds
+# into the slides, and axe-core for the browser tests. Without npm the offline
+# renderer stops at slides.qmd with a message (Quarto brings its own reveal.js)
+# and the accessibility tests skip (and fail under CI=true).
 
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-	  echo "== installing test JavaScript with npm ci (first run only)"; \
+	  echo "== installing reveal.js and axe-core with npm ci (first run only)"; \
 	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
-	  echo "== npm not found: the axe-core accessibility test will skip (install nodejs and npm)"; \
+	  echo "== npm not found: the offline renderer cannot render slides.qmd (it needs reveal.js from npm)"; \
+	  echo "   and the axe-core accessibility tests will skip; install nodejs and npm (apt-get install npm)"; \
 	fi
 
 test: $(STAMP) $(NODE_STAMP)

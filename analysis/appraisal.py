@@ -215,6 +215,22 @@ def verdict_summary(verdicts) -> str:
     return ", ".join(f"{fmt.words(n)} {label}" for label, n in counts.items() if n)
 
 
+def verdict_groups_table(verdicts) -> str:
+    """Every claim of the post under its verdict, one row per verdict label (in the order of
+    ``claims.VERDICTS``), for a slide: the label, how many claims, and their short names."""
+    from .claims import VERDICTS
+    rows = []
+    for label in VERDICTS:
+        group = [v for v in verdicts if v.verdict == label]
+        if group:
+            rows.append([f"**{label}**", fmt.integer(len(group)),
+                         "; ".join(fmt.text(v.short) for v in group)])
+    unknown = sorted({v.verdict for v in verdicts} - set(VERDICTS))
+    if unknown:
+        raise ValueError(f"verdict labels not in claims.VERDICTS: {unknown}")
+    return md_table(["Verdict", "Claims", "The post's claims"], rows, "lrl", widths=[22, 8, 70])
+
+
 # Plain-language glossary: (term, explanation). The handout prints the entries
 # named in HANDOUT_TERMS; the report prints them all.
 GLOSSARY = [

@@ -1,7 +1,8 @@
-"""Render .qmd documents to self-contained HTML and Typst PDF without Quarto.
+"""Render .qmd documents to self-contained HTML, reveal.js slides and Typst PDF
+without Quarto.
 
 Stages per document: parse → execute (one kernel) → assemble Markdown per
-format → pandoc (HTML; Typst source) → typst (PDF). Everything is written to a
+format → pandoc (HTML; reveal.js slides; Typst source) → typst (PDF). Everything is written to a
 staging folder first; ``_output/`` is touched only after every document and
 format has succeeded, so a failed render leaves the previous outputs intact.
 """
@@ -44,6 +45,14 @@ TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numberi
                  "template-partials", "filters"}
 # The notebook is the executed cells and the Markdown as written: no page options.
 IPYNB_OPTIONS: set[str] = set()
+# Quarto's revealjs options the offline renderer implements, and the reveal.js
+# configuration key each becomes (pandoc's revealjs template variables).
+REVEAL_CONFIG = {"width": "width", "height": "height", "margin": "margin", "center": "center",
+                 "slide-number": "slideNumber", "hash": "hash", "controls": "controls",
+                 "progress": "progress", "transition": "transition",
+                 "background-transition": "backgroundTransition"}
+REVEALJS_OPTIONS = {"embed-resources", "echo", "warning", "fig-format", "number-sections", "lang",
+                    "html-math-method", "css", "auto-stretch", "menu", *REVEAL_CONFIG}
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format"}
 # Quarto's own Typst template (template.typ and its partials), copied from
@@ -54,8 +63,14 @@ QUARTO_TYPST = TEMPLATES / "quarto-typst"
 DEFAULT_CSL = TEMPLATES / "chicago-author-date-17.csl"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
-          "citeproc": True, "citations-hover": False}
-FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf"), "ipynb": ("ipynb", ".ipynb")}
+          "citeproc": True, "citations-hover": False, "auto-stretch": False, "menu": False}
+FORMATS = {"html": ("html", ".html"), "typst": ("pdf", ".pdf"), "revealjs": ("html", ".html"),
+           "ipynb": ("ipynb", ".ipynb")}
+OPTIONS = {"html": HTML_OPTIONS, "typst": TYPST_OPTIONS, "revealjs": REVEALJS_OPTIONS,
+           "ipynb": IPYNB_OPTIONS}
+# reveal.js for the revealjs format: from npm (package-lock.json pins the version
+# Quarto 1.8.27 bundles), never from a CDN; pandoc embeds it into the output.
+REVEALJS_DIR = Path("node_modules") / "reveal.js"
 
 
 @dataclass
@@ -112,7 +127,7 @@ def format_options(project: dict, doc: qmd.Document, fmt: str) -> dict:
         fmts = layer.get("format") or {}
         if isinstance(fmts, str):
             fmts = {fmts: {}}
-        allowed = {"html": HTML_OPTIONS, "typst": TYPST_OPTIONS, "ipynb": IPYNB_OPTIONS}[fmt]
+        allowed = OPTIONS[fmt]
         given = fmts.get(fmt)
         if given in (None, "default"):  # Quarto: "html: default" is the format with no options
             given = {}
@@ -149,7 +164,11 @@ def document_formats(project: dict, doc: qmd.Document) -> list[str]:
             bad = [n for n in names if n not in FORMATS]
             if bad:
                 raise RenderError(doc.path.name, None, f"format '{bad[0]}'",
-                                  "the offline renderer writes html, typst and ipynb")
+                                  "the offline renderer writes html, revealjs, typst and ipynb")
+            if "revealjs" in names and len(names) > 1:
+                raise RenderError(doc.path.name, None, f"formats {', '.join(names)}",
+                                  "the offline renderer renders a revealjs document to slides "
+                                  "only (both would be <name>.html); give it format: revealjs alone")
             return names
     return ["html"]
 
@@ -201,7 +220,7 @@ def format_date(value, date_format: str | None, epoch: str, *, fmt: str, lang: s
                               "the offline renderer reads ISO dates (YYYY-MM-DD) and "
                               "today/now/last-modified; Quarto's other date forms are "
                               "outside its subset") from None
-    pattern = str(date_format or ("long" if fmt == "html" else "iso")).strip()
+    pattern = str(date_format or ("long" if fmt in ("html", "revealjs") else "iso")).strip()
     if pattern == "iso":
         return day.isoformat()
     if pattern == "long" and str(lang).lower().startswith("en"):
@@ -288,6 +307,8 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     qmd.inject_parameters(doc, params or {}, path.name)
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
+    if "revealjs" in opts:
+        check_revealjs(opts["revealjs"], root=root, name=doc.path.name)
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
     return Job(path, doc, formats, opts, meta)
 
@@ -391,6 +412,11 @@ def format_metadata(meta: dict, o: dict, fmt: str, *, epoch: str, name: str) -> 
     if "date" in m:
         m["date"] = format_date(m["date"], meta.get("date-format"), epoch, fmt=fmt,
                                 lang=str(meta.get("lang", "en")), name=name)
+    if fmt == "revealjs":
+        # pandoc's revealjs template reads `author`; Quarto centres its title slide
+        if meta.get("authors"):
+            m["author"] = [a["name"] for a in meta["authors"]]
+        m["title-slide-attributes"] = {"class": "center"}
     if fmt != "typst":
         return m
     # Quarto's typst template: authors as `by-author` (name.literal, affiliations)
@@ -440,7 +466,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                             html_to_markdown=html_to_markdown)
     src = work / f"{stem}.md"
     src.write_text(md, encoding="utf-8")
-    out = stage / f"{stem}.{'html' if fmt == 'html' else 'pdf'}"
+    out = stage / f"{stem}{FORMATS[fmt][1]}"
     files = {k: _as_list(job.meta.get(k)) for k in ("bibliography", "csl")}
     if files["bibliography"] and not files["csl"]:
         # Quarto passes no CSL, so its pandoc (3.6) uses its built-in Chicago
@@ -455,6 +481,9 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     template, partials = (typst_template(o, root=root, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
     own_filters = lua_filters(o, root=root, name=job.name) if fmt == "typst" else []
+    # revealjs: reveal.js itself and the document's own stylesheets, next to the
+    # Markdown so that pandoc embeds them by relative names whatever the project path
+    slide_files = revealjs_files(o, root=root, work=work, name=job.name) if fmt == "revealjs" else []
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
@@ -462,6 +491,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         inputs += [p.read_bytes() for p in [*partials, *own_filters]]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
+        inputs += [p.read_bytes() for p in slide_files]
         okey = cache.output_key(inputs)
         cached = cache.load_output(root, out.name, okey)
         if cached is not None:
@@ -489,6 +519,20 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
             cache.store_output(root, out.name, okey, out.read_bytes())
         timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
         return out
+    if fmt == "revealjs":
+        args = common + ["--citeproc", "-t", "revealjs", "--slide-level=2", "--embed-resources",
+                         "--mathml", "-V", "revealjs-url=reveal.js", "-V", "theme=white"]
+        for key, value in reveal_config(o, name=job.name).items():
+            args += ["-V", f"{key}={value}"]
+        args += [a for p in slide_files[1:] for a in ("--css", p.name)]
+        args += ["-o", str(out)]
+        if o.get("number-sections", job.meta.get("number-sections", False)):
+            args.append("--number-sections")
+        run_pandoc(args, name=job.name, cwd=work)
+        if use_cache:
+            cache.store_output(root, out.name, okey, out.read_bytes())
+        timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
+        return out
     typ = work / f"{stem}.typ"
     # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
     # of Typst citations (the Lua filter runs citeproc itself, before it turns
@@ -505,9 +549,93 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     return out
 
 
+# Quarto 1.8.27's revealjs defaults (what `quarto render` writes into
+# Reveal.initialize when the document does not set them), so that a document that
+# leaves an option out gets the same deck from both renderers.
+QUARTO_REVEAL_DEFAULTS = {"width": 1050, "height": 700, "margin": 0.1, "center": False,
+                          "slide-number": False, "hash": True, "controls": False, "progress": True,
+                          "transition": "none", "background-transition": "none"}
+_TRANSITIONS = {"none", "fade", "slide", "convex", "concave", "zoom"}
+_SLIDE_NUMBERS = {"h.v", "h/v", "c", "c/t"}
+
+
+def reveal_config(o: dict, *, name: str) -> dict[str, str]:
+    """pandoc revealjs template variables (reveal.js configuration, as JavaScript
+    literals) from the document's revealjs options over Quarto's defaults."""
+    out = {"history": "true", "navigationMode": "linear"}  # as Quarto writes them
+    for key, variable in REVEAL_CONFIG.items():
+        value = o.get(key, QUARTO_REVEAL_DEFAULTS[key])
+        bad = None
+        if key in ("width", "height"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+            bad = None if ok else "a whole number of pixels"
+        elif key == "margin":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+            bad = None if ok else "a number from 0 to below 1 (a share of the slide size)"
+        elif key in ("center", "hash", "controls", "progress"):
+            bad = None if isinstance(value, bool) else "true or false"
+        elif key in ("transition", "background-transition"):
+            bad = None if value in _TRANSITIONS else "one of " + ", ".join(sorted(_TRANSITIONS))
+        elif key == "slide-number":
+            if value is True:
+                value = "c/t"  # Quarto's meaning of `slide-number: true`
+            ok = value is False or value in _SLIDE_NUMBERS
+            bad = None if ok else "true, false or one of " + ", ".join(sorted(_SLIDE_NUMBERS))
+        if bad:
+            raise RenderError(name, None, f"revealjs option {key}: {value!r}", f"expected {bad}")
+        if isinstance(value, bool):
+            out[variable] = "true" if value else "false"
+        elif key == "slide-number":
+            out[variable] = f"'{value}'"  # a string in the template's JavaScript
+        else:
+            out[variable] = str(value)
+    return out
+
+
+def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
+    """reveal.js's folder, once it is known to be there and the document's revealjs
+    options are ones the offline renderer honours (checked before any code runs)."""
+    if o.get("auto-stretch", True) is not False:
+        raise RenderError(name, None, "revealjs option auto-stretch",
+                          "Quarto stretches a slide's only image to fill the slide (auto-stretch, "
+                          "on by default) and the offline renderer does not: set auto-stretch: "
+                          "false and size images with CSS, so that both renderers agree")
+    reveal = root / REVEALJS_DIR
+    package = reveal / "package.json"
+    if not (reveal / "dist" / "reveal.js").is_file() or not package.is_file():
+        raise RenderError(name, None, "format revealjs",
+                          f"needs reveal.js from npm, and {REVEALJS_DIR.as_posix()} is not there: "
+                          "run npm ci in the project folder (make report does this when npm is "
+                          "installed; on Debian: apt-get install npm)")
+    reveal_config(o, name=name)
+    for rel in _as_list(o.get("css")):
+        path = root / str(rel)
+        if not path.is_file() or path.suffix != ".css":
+            raise RenderError(name, None, f"css: {rel}", "not a .css file in the project")
+    return reveal
+
+
+def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
+    """reveal.js (from npm, in node_modules) linked into ``work`` as ``reveal.js``, and
+    the document's ``css`` files copied there. Returns reveal.js's package.json and the
+    copied stylesheets (the inputs the output cache must see)."""
+    reveal = check_revealjs(o, root=root, name=name)
+    package = reveal / "package.json"
+    link = work / "reveal.js"
+    if not link.exists():
+        link.symlink_to(reveal.resolve(), target_is_directory=True)
+    used = [package]
+    for rel in _as_list(o.get("css")):
+        path = root / str(rel)
+        target = work / f"user-{len(used)}-{path.name}"
+        shutil.copyfile(path, target)
+        used.append(target)
+    return used
+
+
 def _stage(fmt: str) -> str:
     """A format's stage name in the timings: the same whether run or reused."""
-    return "html" if fmt == "html" else "pdf (pandoc+typst)"
+    return {"html": "html", "revealjs": "revealjs"}.get(fmt, "pdf (pandoc+typst)")
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:

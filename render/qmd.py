@@ -32,8 +32,10 @@ _NUMBERED_DIVS = {"thm-": "theorem", "lem-": "lemma", "cor-": "corollary", "prp-
                   "sol-": "solution", "rem-": "remark", "alg-": "algorithm", "nte-": "note callout",
                   "tip-": "tip callout", "wrn-": "warning callout", "imp-": "important callout",
                   "cau-": "caution callout"}
-# Div classes allowed besides callouts (Quarto and pandoc both honour these).
-DIV_CLASSES = {"unnumbered", "unlisted"}
+# Div classes allowed besides callouts (Quarto and pandoc both honour these);
+# speaker notes and columns are for slides (format revealjs) only, which the
+# Lua filter enforces once the format is known.
+DIV_CLASSES = {"unnumbered", "unlisted", "notes", "columns", "column"}
 
 _FENCE_OPEN = re.compile(r"^(`{3,})\s*\{(?P<engine>[^}]*)\}\s*$")
 _FENCE_PLAIN = re.compile(r"^(`{3,}|~{3,})")

@@ -10,6 +10,7 @@
 -- Typst itself numbers figures, tables and sections.
 
 local is_typst = FORMAT:match("typst") ~= nil
+local is_reveal = FORMAT == "revealjs"
 local refs = {}
 
 local KIND = { fig = "Figure", tbl = "Table", sec = "Section" }
@@ -363,8 +364,30 @@ local function references_heading(blocks, meta)
   return blocks
 end
 
+-- Slide constructs (speaker notes, columns) belong to revealjs; pandoc would
+-- print notes as ordinary text in any other format. Callouts are styled by the
+-- offline renderer's HTML and Typst templates only, not in its slides.
+local SLIDE_ONLY = { notes = "speaker notes", columns = "columns", column = "a column" }
+local function check_format_constructs(blocks)
+  blocks:walk({
+    Div = function(d)
+      for _, c in ipairs(d.classes) do
+        if SLIDE_ONLY[c] and not is_reveal then
+          fail(SLIDE_ONLY[c] .. " (::: {." .. c .. "}) belong to slides: give the document "
+            .. "format: revealjs, or remove the div", "div class '." .. c .. "'")
+        end
+        if is_reveal and c:match("^callout%-") then
+          fail("the offline renderer draws callouts in html and typst, not in slides",
+            "div class '." .. c .. "'")
+        end
+      end
+    end,
+  })
+end
+
 function Pandoc(doc)
   check_no_remote(doc.blocks)
+  check_format_constructs(doc.blocks)
   local blocks = fig_alt(doc.blocks)
   if is_typst then blocks = shift_headings(blocks) end
   -- callouts first: a heading that opens a callout is its title, not a section

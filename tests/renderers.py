@@ -54,6 +54,12 @@ def snapshot(dest: Path) -> Path:
     when = _git(ROOT, "log", "-1", "--format=%cI").strip() or "2026-01-01T00:00:00+00:00"
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     _git(dest, "init", "-q")
+    if (ROOT / "node_modules").is_dir():
+        # reveal.js for the offline renderer's slides (npm ci put it here): linked,
+        # not copied, and kept out of the snapshot's commit like the real folder
+        (dest / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+        with open(dest / ".git" / "info" / "exclude", "a", encoding="utf-8") as fh:
+            fh.write("/node_modules\n")
     _git(dest, "add", "-A")
     _git(dest, "-c", "user.name=test", "-c", "user.email=test@example.org", "commit", "-qm",
          "snapshot", env=env)
@@ -61,11 +67,12 @@ def snapshot(dest: Path) -> Path:
 
 
 def render_offline(root: Path) -> dict[str, Path]:
-    """report.html, report.pdf, handout.pdf (A4) and handout-letter.pdf by the offline renderer."""
+    """report.html, report.pdf, handout.pdf (A4), handout-letter.pdf and slides.html by the
+    offline renderer."""
     from render.pipeline import render
     out = root.parent / "offline"  # outside the tree, so git status shows what the renders left
-    render([root / "report.qmd", root / "handout.qmd"], root=root, outdir=out, quiet=True,
-           use_cache=False)
+    render([root / "report.qmd", root / "handout.qmd", root / "slides.qmd"], root=root, outdir=out,
+           quiet=True, use_cache=False)
     letter = root.parent / "offline-letter"
     render([root / "handout.qmd"], root=root, outdir=letter, quiet=True,
            overrides={"papersize": "us-letter"}, use_cache=False)
@@ -74,7 +81,7 @@ def render_offline(root: Path) -> dict[str, Path]:
 
 
 def render_quarto(root: Path, quarto: str) -> dict[str, Path]:
-    """The same four files by real Quarto: `quarto render` of the project, then
+    """The same five files by real Quarto: `quarto render` of the project, then
     the handout again on US Letter."""
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     env.pop("SOURCE_DATE_EPOCH", None)
