@@ -3,6 +3,9 @@
 Exit 0 and one summary line when the data package is valid; otherwise every
 problem as a one-paragraph message (file, line, row, field, rule, fix) and
 exit 2. DEBUG=1 shows a traceback for unexpected failures.
+
+python -m analysis cite: print the "How to cite" line (from CITATION.cff and
+site-url in _quarto.yml), as the README gives it.
 """
 from __future__ import annotations
 
@@ -13,8 +16,16 @@ import time
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["cite"]:
+        from .publish import PublishError, citation, read_cff, site_url
+        try:
+            print(citation(read_cff(), url=site_url()))
+        except PublishError as exc:
+            print(f"cite failed: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if argv not in ([], ["check"]):
-        print("usage: python -m analysis [check]", file=sys.stderr)
+        print("usage: python -m analysis [check | cite]", file=sys.stderr)
         return 64
     t0 = time.perf_counter()
     from .data import DEFAULT_ROOT, validate
