@@ -1,4 +1,5 @@
-"""python -m analysis check: validate data/ before anything renders.
+"""python -m analysis check: validate data/ (and site-url in _quarto.yml and
+CITATION.cff, which the documents also read) before anything renders.
 
 Exit 0 and one summary line when the data package is valid; otherwise every
 problem as a one-paragraph message (file, line, row, field, rule, fix) and
@@ -35,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         for e in errors:
             print(f"- {e}\n", file=sys.stderr)
+        return 2
+    from .publish import PublishError, read_cff, site_url
+    try:  # what the documents read besides data/, checked before anything renders
+        site_url()
+        read_cff()
+    except PublishError as exc:
+        print(f"publishing settings check failed: {exc}\nNothing was rendered.", file=sys.stderr)
         return 2
     import csv
     counts = []

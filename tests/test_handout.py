@@ -141,7 +141,7 @@ def test_nothing_left_unrendered(handout):
     assert "{python}" not in text and "np.float64" not in text
     # where the full report is, in words that mean something on paper: no local path
     # (with site-url set it is the published address: tests/test_publish.py)
-    assert "report.html and report.pdf, rendered with this handout" in _norm(text)
+    assert "(report.html and report.pdf, rendered with this handout)" in _norm(text)
     assert "_output/" not in text
 
 

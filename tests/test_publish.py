@@ -18,8 +18,10 @@ landing page, as a reader meets them.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,6 +154,19 @@ def test_a_good_site_url_is_read(tmp_path):
     assert publish.site_url(tmp_path) == TEST_URL
 
 
+def test_data_check_stops_on_a_bad_site_url(tmp_path):
+    """`make report` runs `python -m analysis check` first: a bad address stops
+    it there, with the file and the fix named, before anything renders."""
+    (tmp_path / "_quarto.yml").write_text("site-url: www.example.org\n", encoding="utf-8")
+    (tmp_path / "CITATION.cff").write_text(_cff_text(), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "analysis", "check"], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "_quarto.yml: site-url 'www.example.org' is not a web address" in proc.stderr
+    assert "https://" in proc.stderr and "Nothing was rendered" in proc.stderr
+
+
 def test_outputs_list_refuses_a_path():
     with pytest.raises(publish.PublishError, match="plain file name"):
         publish.outputs_markdown([("../secret.txt", "no")])
@@ -173,6 +188,16 @@ def _readable(path: Path) -> str:
     if path.suffix == ".pdf":
         return path.read_bytes().decode("latin-1") + "\n" + pdf_text(path)
     return re.sub(r"data:[^\"')\s]+", "data:", path.read_text(encoding="utf-8"))
+
+
+def test_local_path_check_can_fail(tmp_path):
+    """A path printed in a PDF or written in an HTML file (outside a data: URI) is found."""
+    import typst
+    (tmp_path / "t.typ").write_text(f'Made in #"{tmp_path}/_output".\n', encoding="utf-8")
+    typst.compile(str(tmp_path / "t.typ"), output=str(tmp_path / "t.pdf"))
+    (tmp_path / "t.html").write_text(f'<img src="data:image/png;base64,AAAA"><p>{tmp_path}/x</p>')
+    for f in ("t.pdf", "t.html"):
+        assert [p for p in _local_paths(tmp_path) if p in _readable(tmp_path / f)], f
 
 
 @pytest.mark.render
