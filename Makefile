@@ -15,9 +15,11 @@ $(STAMP): requirements.txt tools/setup-venv.sh
 	@echo "== setting up $(VENV) from the lock, requirements.txt (first run only)"
 	@PYTHON=$(PYTHON) VENV=$(VENV) tools/setup-venv.sh && touch $@
 
-# Regenerate the lock after editing requirements.in, with the uv that set up .venv.
+# Regenerate the lock after editing requirements.in, with the uv that set up .venv
+# (requirements-overrides.txt: versions that replace a package's own constraint).
 lock: $(STAMP)
 	$(VENV)/.tools/bin/uv pip compile requirements.in --generate-hashes --python-version 3.11 \
+	  --override requirements-overrides.txt \
 	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
 	  --quiet -o requirements.txt
 

@@ -1,8 +1,12 @@
-"""python -m analysis check: validate data/ before anything renders.
+"""python -m analysis check: validate data/ (and site-url in _quarto.yml and
+CITATION.cff, which the documents also read) before anything renders.
 
 Exit 0 and one summary line when the data package is valid; otherwise every
 problem as a one-paragraph message (file, line, row, field, rule, fix) and
 exit 2. DEBUG=1 shows a traceback for unexpected failures.
+
+python -m analysis cite: print the "How to cite" line (from CITATION.cff and
+site-url in _quarto.yml), as the README gives it.
 """
 from __future__ import annotations
 
@@ -13,8 +17,16 @@ import time
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["cite"]:
+        from .publish import PublishError, citation, read_cff, site_url
+        try:
+            print(citation(read_cff(), url=site_url()))
+        except PublishError as exc:
+            print(f"cite failed: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if argv not in ([], ["check"]):
-        print("usage: python -m analysis [check]", file=sys.stderr)
+        print("usage: python -m analysis [check | cite]", file=sys.stderr)
         return 64
     t0 = time.perf_counter()
     from .data import DEFAULT_ROOT, validate
@@ -24,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         for e in errors:
             print(f"- {e}\n", file=sys.stderr)
+        return 2
+    from .publish import PublishError, read_cff, site_url
+    try:  # what the documents read besides data/, checked before anything renders
+        site_url()
+        read_cff()
+    except PublishError as exc:
+        print(f"publishing settings check failed: {exc}\nNothing was rendered.", file=sys.stderr)
         return 2
     import csv
     counts = []

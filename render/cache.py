@@ -1,7 +1,8 @@
 """Execution cache: skip the kernel when nothing that could change an output has.
 
 Stricter than Quarto's ``freeze``: the key covers the document's code cells and
-inline expressions, every file under the project's data folder, the source of
+inline expressions, every file under the project's data folder (and the
+project files the code reads: _quarto.yml, CITATION.cff), the source of
 every local package the code imports, the versions of the installed packages
 that code imports, the Python version and the renderer's kernel set-up. Prose
 is not in the key, so a prose-only edit re-renders without executing code.
@@ -24,6 +25,8 @@ from .qmd import Cell, Document, Markdown
 
 VERSION = "1"
 DATA_DIRS = ("data",)  # project folders whose files the code reads
+# Project files the code reads (analysis.publish: site-url, the citation).
+DATA_FILES = ("_quarto.yml", "CITATION.cff")
 
 
 def cache_dir(root: Path) -> Path:
@@ -104,6 +107,9 @@ def key(doc: Document, root: Path, setup: str, context: dict | None = None) -> t
         if (root / d).is_dir():
             for f in _files(root / d):
                 feed(f"data:{f.relative_to(root).as_posix()}", f.read_bytes())
+    for name in DATA_FILES:
+        if (root / name).is_file():
+            feed(f"data:{name}", (root / name).read_bytes())
     versions, dists = {}, None
     third_party = imported - set(local) - set(sys.stdlib_module_names) - {"__future__"}
     for name in sorted(third_party):

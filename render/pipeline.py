@@ -53,8 +53,10 @@ REVEAL_CONFIG = {"width": "width", "height": "height", "margin": "margin", "cent
                  "background-transition": "backgroundTransition"}
 REVEALJS_OPTIONS = {"embed-resources", "echo", "warning", "fig-format", "number-sections", "lang",
                     "html-math-method", "css", "auto-stretch", "menu", *REVEAL_CONFIG}
+# site-url: where the outputs are published; the documents' own code reads it
+# (analysis.publish.site_url), so it needs no handling here beyond being allowed.
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
-                "execute", "link-citations", "jupyter", "date-format"}
+                "execute", "link-citations", "jupyter", "date-format", "site-url"}
 # Quarto's own Typst template (template.typ and its partials), copied from
 # Quarto 1.8.27; `template-partials` replace files of the same name.
 QUARTO_TYPST = TEMPLATES / "quarto-typst"

@@ -9,6 +9,7 @@ Quarto half skips with a message, except under CI, where that is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,12 +46,19 @@ def _git(cwd: Path, *args: str, env: dict | None = None) -> str:
                           env=env).stdout
 
 
-def snapshot(dest: Path) -> Path:
+def snapshot(dest: Path, *, site_url: str | None = None) -> Path:
     """The project's files (tracked and new, not ignored) committed into a fresh
     repository at ``dest``, with the current commit's date: both renderers then
-    print the same commit and date, and `git status` shows what a render leaves."""
+    print the same commit and date, and `git status` shows what a render leaves.
+    ``site_url`` sets `site-url` in the copy's _quarto.yml before the commit."""
     from render.bench import project_copy
     project_copy(ROOT, dest)
+    if site_url is not None:
+        config = dest / "_quarto.yml"
+        text, n = re.subn(r'(?m)^site-url: .*$', f'site-url: "{site_url}"',
+                          config.read_text(encoding="utf-8"))
+        assert n == 1, "_quarto.yml has no top-level 'site-url:' line to set"
+        config.write_text(text, encoding="utf-8")
     when = _git(ROOT, "log", "-1", "--format=%cI").strip() or "2026-01-01T00:00:00+00:00"
     env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     _git(dest, "init", "-q")
@@ -66,13 +74,18 @@ def snapshot(dest: Path) -> Path:
     return dest
 
 
+def render_list(root: Path) -> list[Path]:
+    """The documents a bare `quarto render` renders: the project's render list."""
+    from render.pipeline import load_project
+    return [root / f for f in load_project(root)["project"]["render"]]
+
+
 def render_offline(root: Path) -> dict[str, Path]:
-    """report.html, report.pdf, handout.pdf (A4), handout-letter.pdf and slides.html by the
-    offline renderer."""
+    """Every document of the project's render list (report.html, report.pdf,
+    handout.pdf on A4, slides.html, index.html), and handout-letter.pdf, by the offline renderer."""
     from render.pipeline import render
     out = root.parent / "offline"  # outside the tree, so git status shows what the renders left
-    render([root / "report.qmd", root / "handout.qmd", root / "slides.qmd"], root=root, outdir=out,
-           quiet=True, use_cache=False)
+    render(render_list(root), root=root, outdir=out, quiet=True, use_cache=False)
     letter = root.parent / "offline-letter"
     render([root / "handout.qmd"], root=root, outdir=letter, quiet=True,
            overrides={"papersize": "us-letter"}, use_cache=False)
@@ -81,8 +94,8 @@ def render_offline(root: Path) -> dict[str, Path]:
 
 
 def render_quarto(root: Path, quarto: str) -> dict[str, Path]:
-    """The same five files by real Quarto: `quarto render` of the project, then
-    the handout again on US Letter."""
+    """The same files by real Quarto: `quarto render` of the project, then the
+    handout again on US Letter."""
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     env.pop("SOURCE_DATE_EPOCH", None)
     for args in ([], ["handout.qmd", "-M", "papersize:us-letter", "-o", "handout-letter.pdf"]):

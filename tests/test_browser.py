@@ -1,11 +1,12 @@
-"""The rendered report in a real browser: Debian's Chromium driven by Playwright,
-once for each renderer's report.html (the offline renderer's and real Quarto's).
+"""The rendered HTML pages in a real browser: Debian's Chromium driven by
+Playwright, once for each renderer's report.html and index.html (the landing
+page), the offline renderer's and real Quarto's.
 
 Offline (no request that is not file: or data:), no console errors, every
 image decodes and has alt text, every in-page link has a target, no inline
 event handler or javascript: URL, axe-core finds no serious or critical
 accessibility violation, and a full-page screenshot is kept in
-test-artifacts/report-<renderer>.png.
+test-artifacts/<page>-<renderer>.png.
 
 Chromium is never downloaded: the tests use /usr/bin/chromium (Debian's
 package; .ci/run installs it). Where it, Playwright or axe-core (npm ci) is
@@ -40,10 +41,16 @@ class Page:
     console: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def report_html(outputs) -> Path:
-    """report.html from each renderer in turn (tests/renderers.py)."""
-    return outputs[1]["report.html"]
+# What each page must at least have: the report's figures and its table of
+# contents, cross-reference and citation links; the landing page has neither.
+MINIMA = {"report.html": {"images": 3, "links": 10}, "index.html": {"images": 0, "links": 0}}
+
+
+@pytest.fixture(scope="module", params=list(MINIMA))
+def report_html(request, outputs) -> Path:
+    """report.html and the landing page, index.html, from each renderer in turn
+    (tests/renderers.py)."""
+    return outputs[1][request.param]
 
 
 @pytest.fixture(scope="module")
@@ -103,18 +110,18 @@ def test_only_file_and_data_requests(page):
     assert page.requests and page.requests[0] == page.url
 
 
-def test_every_image_decodes_and_has_alt_text(page):
+def test_every_image_decodes_and_has_alt_text(page, report_html):
     images = page.page.eval_on_selector_all(
         "img", """els => els.map(e => ({src: e.currentSrc.slice(0, 60), complete: e.complete,
                                          width: e.naturalWidth, alt: e.getAttribute('alt')}))""")
-    assert len(images) >= 3, "expected the report's figures as <img>"
+    assert len(images) >= MINIMA[report_html.name]["images"], "expected the report's figures as <img>"
     broken = [i for i in images if not (i["complete"] and i["width"] > 0)]
     assert not broken, f"images that did not decode: {broken}"
     no_alt = [i["src"] for i in images if not (i["alt"] or "").strip()]
     assert not no_alt, f"images without alt text: {no_alt}"
 
 
-def test_every_in_page_link_has_a_target(page):
+def test_every_in_page_link_has_a_target(page, report_html):
     links = page.page.eval_on_selector_all(
         'a[href^="#"]', """els => els.map(e => {
             const raw = e.getAttribute('href').slice(1);
@@ -123,7 +130,7 @@ def test_every_in_page_link_has_a_target(page):
                                      document.getElementsByName(id).length > 0);
             return {href: e.getAttribute('href'), text: e.textContent.trim().slice(0, 40), ok};
         })""")
-    assert len(links) >= 10, "expected TOC, cross-reference and citation links"
+    assert len(links) >= MINIMA[report_html.name]["links"], "expected TOC, cross-reference and citation links"
     dangling = [(l["href"], l["text"]) for l in links if not l["ok"]]
     assert not dangling, f"in-page links without a target: {dangling[:10]}"
 
@@ -162,9 +169,9 @@ def test_no_inline_script_in_attributes(page):
     assert not found, f"script in attributes: {found[:10]}"
 
 
-def test_full_page_screenshot(page, outputs):
+def test_full_page_screenshot(page, outputs, report_html):
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / f"report-{outputs[0]}.png"
+    shot = ARTIFACTS / f"{report_html.stem}-{outputs[0]}.png"
     png = page.page.screenshot(path=str(shot), full_page=True)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 10_000

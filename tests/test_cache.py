@@ -57,6 +57,15 @@ def test_changed_data_row_invalidates(project):
     assert key(project) != before
 
 
+@pytest.mark.parametrize("name", ["_quarto.yml", "CITATION.cff"])
+def test_changed_site_url_or_citation_invalidates(project, name):
+    """The documents print site-url (_quarto.yml) and the citation (CITATION.cff)."""
+    (project / name).write_text("title: x\n")
+    before = key(project)
+    (project / name).write_text("title: x\nsite-url: https://example.org/\n")
+    assert key(project) != before
+
+
 def test_changed_function_invalidates(project):
     before = key(project)
     (project / "mypkg" / "__init__.py").write_text("def answer():\n    return 43\n")

@@ -228,7 +228,7 @@ def test_quarto_yml_points_at_existing_bibliography_and_csl():
 
 def test_quarto_yml_render_targets_exist():
     targets = QUARTO["project"]["render"]
-    assert targets == ["report.qmd", "handout.qmd", "slides.qmd"]
+    assert targets == ["report.qmd", "handout.qmd", "slides.qmd", "index.qmd"]
     missing = [t for t in targets if not (ROOT / t).is_file()]
     assert not missing, f"_quarto.yml renders files that do not exist: {missing}"
 

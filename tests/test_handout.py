@@ -140,7 +140,8 @@ def test_nothing_left_unrendered(handout):
     text = handout["text"]
     assert "{python}" not in text and "np.float64" not in text
     # where the full report is, in words that mean something on paper: no local path
-    assert "(report.pdf, report.html; same folder)" in _norm(text)
+    # (with site-url set it is the published address: tests/test_publish.py)
+    assert "(report.html and report.pdf, rendered with this handout)" in _norm(text)
     assert "_output/" not in text
 
 

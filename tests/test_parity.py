@@ -37,7 +37,7 @@ def both(offline_outputs, quarto_outputs):
 
 def test_every_output_is_there(outputs):
     name, files = outputs
-    missing = {"report.html", *PDFS} - set(files)
+    missing = {"report.html", "index.html", *PDFS} - set(files)
     assert not missing, f"{name} did not write {sorted(missing)}"
 
 
@@ -130,6 +130,18 @@ def test_html_structure_agrees(both, part):
     a, b = (getattr(html_page(both[r]["report.html"]), part) for r in ("offline", "quarto"))
     assert len(a) >= 10, f"only {len(a)} {part} found"
     assert a == b, _diff(a, b, 3)
+
+
+def test_landing_page_agrees(both):
+    """index.html: the same words, headings and links in both renderers."""
+    pages = {r: html_page(both[r]["index.html"]) for r in ("offline", "quarto")}
+    a, b = (normalise(" ".join(p.text)).split() for p in pages.values())
+    assert len(a) > 50
+    assert a == b, _diff(a, b)
+    assert pages["offline"].headings == pages["quarto"].headings
+    links = {r: re.findall(r'<a [^>]*href="([^"#]+)"', both[r]["index.html"].read_text(encoding="utf-8"))
+             for r in ("offline", "quarto")}
+    assert links["offline"] == links["quarto"], links
 
 
 def test_render_leaves_the_tree_clean(project_snapshot, both):

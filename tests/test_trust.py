@@ -36,7 +36,8 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ["data", "analysis", "render", "report.qmd", "_quarto.yml", "references.bib", "csl",
-           "_typst"]  # _typst: the page template partials and the Typst shorthand filter
+           "_typst",  # _typst: the page template partials and the Typst shorthand filter
+           "CITATION.cff"]  # the report's "How to cite" line is generated from it
 SENTINEL = b"<!doctype html><title>previous good render</title>\n"
 
 

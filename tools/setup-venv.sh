@@ -2,7 +2,9 @@
 # Create the project's virtual environment from the lock (requirements.txt):
 # uv installs it (with every hash checked, bytecode compiled so the first render
 # does not pay for it); where uv cannot be installed, pip does, with
-# --require-hashes. Says which installer it used and how long it took.
+# --require-hashes. Both install with --no-deps: the lock is complete (every
+# package pinned) and requirements-overrides.txt overrides one package's
+# declared constraint. Says which installer it used and how long it took.
 #   PYTHON  interpreter to build the venv from (default python3)
 #   VENV    where (default .venv)
 #   NO_UV=1 skip uv (the fallback path; tests/test_lock.py forces it this way)
@@ -26,7 +28,7 @@ if [ -z "${NO_UV:-}" ]; then
        >/dev/null 2>&1 && [ -x "$TOOLS/bin/uv" ]; then
     if "$TOOLS/bin/uv" venv --quiet --python "$PYTHON" "$VENV.new" &&
        "$TOOLS/bin/uv" pip install --quiet --python "$VENV.new/bin/python" --require-hashes \
-         --compile-bytecode -r "$LOCK"; then
+         --no-deps --compile-bytecode -r "$LOCK"; then
       mv "$TOOLS" "$VENV.new/.tools"
       mv "$VENV.new" "$VENV"
       TOOLS="$VENV/.tools"
@@ -42,7 +44,7 @@ fi
 if [ -z "$installer" ]; then
   rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$LOCK"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$LOCK"
   installer="pip --require-hashes"
 fi
 echo "== $VENV ready in $(elapsed "$start") s (installer: $installer; from $LOCK)"
