@@ -26,6 +26,10 @@ OUTPUTS: tuple[tuple[str, str], ...] = (
                     "code inside, code folded; opens offline)"),
     ("report.pdf", "the same report as a PDF, without code"),
     ("handout.pdf", "the two-page journal-club handout, for printing"),
+    ("slides.html", "twelve slides for presenting it, with speaker notes (press S); one "
+                    "self-contained web page"),
+    ("report.ipynb", "the executed report as a Jupyter notebook: change an assumption in its "
+                     "parameters cell and re-run it from a copy of the repository"),
 )
 
 LICENCE_SENTENCE = ("Code under the MIT licence; text, figures and data under "

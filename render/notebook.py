@@ -1,7 +1,8 @@
 """The executed document as a Jupyter notebook (Quarto's `ipynb` format).
 
 What a reader opens to explore: the document's Markdown (inline values as
-printed), then each code cell as written (without its `#|` option lines; the
+printed, an `output: asis` cell's output as Markdown, as Quarto writes them),
+then each other code cell as written (without its `#|` option lines; the
 `parameters` tag kept, so papermill and Quarto's `-P` still find it) with the
 outputs it produced. It runs top to bottom in a fresh kernel from the project
 root, which is where the renderer ran it.
@@ -60,6 +61,12 @@ def notebook(doc: Document, results: list, meta: dict) -> dict:
             text = _substitute(chunk, result).strip("\n")
             if text.strip():
                 add("markdown", text)
+        elif isinstance(chunk, Cell) and chunk.options.get("output") == "asis":
+            # as Quarto's ipynb: an `output: asis` cell is its output, as Markdown
+            text = "".join(o.get("text", "") if o.get("output_type") == "stream"
+                           else o.get("data", {}).get("text/markdown", "") for o in result or [])
+            if text.strip():
+                add("markdown", text.strip("\n"))
         elif isinstance(chunk, Cell):
             count += 1
             tags = chunk.options.get("tags") or []
@@ -72,6 +79,7 @@ def notebook(doc: Document, results: list, meta: dict) -> dict:
             add("code", chunk.source.strip("\n"), metadata={"tags": list(tags)} if tags else {},
                 execution_count=count, outputs=outputs)
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            # the kernelspec _quarto.yml spells out (no machine path in it)
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},
                          "language_info": {"name": "python"}}}

@@ -71,10 +71,12 @@ def browser():
             b.close()
 
 
-@pytest.fixture(scope="module")
-def page(browser, report_html) -> Page:
-    url = report_html.resolve().as_uri()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+def open_offline(browser, html: Path, viewport: dict, ready: str | None = None) -> Page:
+    """Open ``html`` with every request other than file: and data: blocked and
+    recorded, console errors and page errors collected; ``ready`` is a JavaScript
+    condition to wait for after load (a deck's reveal.js)."""
+    url = html.resolve().as_uri()
+    context = browser.new_context(viewport=viewport, service_workers="block")
     result = Page(page=None, url=url)
 
     def route(r):
@@ -93,10 +95,18 @@ def page(browser, report_html) -> Page:
     pg.on("pageerror", lambda exc: result.console.append(f"page error: {exc}"))
     pg.on("websocket", lambda ws: result.blocked.append(ws.url))
     pg.goto(url, wait_until="load")
+    if ready:
+        pg.wait_for_function(ready, timeout=20_000)
     pg.wait_for_load_state("networkidle")
     result.page = pg
+    return result
+
+
+@pytest.fixture(scope="module")
+def page(browser, report_html) -> Page:
+    result = open_offline(browser, report_html, {"width": 1280, "height": 900})
     yield result
-    context.close()
+    result.page.context.close()
 
 
 def test_page_loaded(page):

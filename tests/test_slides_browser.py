@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.renderers import unavailable
-from tests.test_browser import ARTIFACTS, AXE, Page, browser  # noqa: F401  (browser: fixture)
+from tests.test_browser import ARTIFACTS, AXE, Page, browser, open_offline  # noqa: F401  (browser: fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1280, "height": 720}
@@ -50,29 +50,7 @@ OVERFLOW_JS = """(tol) => {
 
 
 def open_deck(browser, html: Path) -> Page:
-    url = html.resolve().as_uri()
-    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
-    result = Page(page=None, url=url)
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            result.blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.on("request", lambda req: result.requests.append(req.url))
-    pg.on("console", lambda msg: result.console.append(f"console.{msg.type}: {msg.text}")
-          if msg.type in ("error", "assert") else None)
-    pg.on("pageerror", lambda exc: result.console.append(f"page error: {exc}"))
-    pg.on("websocket", lambda ws: result.blocked.append(ws.url))
-    pg.goto(url, wait_until="load")
-    pg.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20_000)
-    pg.wait_for_load_state("networkidle")
-    result.page = pg
-    return result
+    return open_offline(browser, html, VIEWPORT, ready="window.Reveal && Reveal.isReady()")
 
 
 @pytest.fixture(scope="module")
