@@ -138,3 +138,28 @@ def test_a_parameter_render_has_its_own_name_and_cache_entry(tmp_path):
     assert (root / ".cache" / "render" / "report-r0.3.json").exists()
     assert not (root / ".cache" / "render" / "report.json").exists()
     shutil.rmtree(root)
+
+
+@pytest.mark.render
+@pytest.mark.quarto
+def test_quarto_takes_the_same_parameter(tmp_path):
+    """Real Quarto with -P r:0.3 (papermill from the lock) and --output, as
+    `make report PARAMS=r=0.3` calls it: the same values in force."""
+    from tests.renderers import INSTALL_HINT, quarto_command, snapshot, unavailable
+    import os
+    quarto = quarto_command()
+    if quarto is None:
+        unavailable("Quarto is not installed", INSTALL_HINT)
+    root = snapshot(tmp_path / "project")
+    env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    run = subprocess.run([quarto, "render", "report.qmd", "--to", "html", "-P", "r:0.3",
+                          "--output", "report-r0.3.html"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = root / "_output"
+    assert not (out / "report.html").exists()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (out / "report-r0.3.html").read_text(encoding="utf-8")))
+    assert "r = 0.3:" in text and "Changed from the defaults in this render: r." in text
+    assert "0.3 (in force)" in text and "0.5 (in force)" not in text
+    shutil.rmtree(root)
