@@ -98,7 +98,6 @@ def _mark(agrees: bool | None) -> str:
 def key_numbers_table(R) -> str:
     """Published numbers beside what our recomputations give, with neutral marks."""
     rs, pain, sec = R.responders, R.pain, R.secondary
-    paired_lo, paired_hi = paired_range(rs)
     matching = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
     sat, mood = sec.holm4["satisfaction with life"], sec.holm4["mood"]
     rows = [
@@ -108,7 +107,8 @@ def key_numbers_table(R) -> str:
         ["Responder P, unpaired tests", fmt.as_published(rs.reported_p),
          "; ".join(f"{_short_test(t.test)} {fmt.p(t.p)}" for t in matching), _mark(True)],
         ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
-         f"{fmt.p(paired_lo)} to {fmt.p(paired_hi)}: depends on an unpublished split", _mark(False)],
+         f"{fmt.p(rs.headline.low)} to {fmt.p(rs.headline.high)} ({rs.headline.name}): depends on an "
+         "unpublished split", _mark(False)],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
@@ -349,7 +349,8 @@ def assumptions_box(R) -> str:
     """The values in force (Markdown list) and how to change them, for the box near the top."""
     a = R.assumptions
     lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
-             f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}.",
+             f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}; the "
+             "headline adjustment sets them to 1 (conservative), this value gives the other bound.",
              f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}."]
     state = ("These are the defaults." if not a.changed else
              "Changed from the defaults in this render: " + ", ".join(a.changed) + ".")
@@ -357,6 +358,11 @@ def assumptions_box(R) -> str:
         f"\n\n{state} A reader can set others, for example `make report PARAMS=\"r=0.3\"` "
         "(or Quarto's `-P r:0.3`), which writes a separately named report beside this one; "
         "@sec-sensitivity shows how the conclusions move.\n")
+
+
+def do_does(n: int) -> str:
+    """'one of them does', 'two of them do'."""
+    return f"{fmt.words(n)} of them {'does' if n == 1 else 'do'}"
 
 
 def other_paired_test(rs) -> SimpleNamespace:
@@ -380,14 +386,34 @@ def sensitivity_words(R) -> str:
                    for u in us for m in ("holm", "fdr_bh") for n in ("satisfaction with life", "mood"))
     below = {t: sum(getattr(sp, t) < ALPHA for sp in rs.splits) for t in PAIRED_TESTS}
     later = (f"For every r from {fmt.num(r_lo, 1)} to {fmt.num(r_hi, 1)} the later trials' pooled interval "
-             + ("includes no effect" if null_later else "excludes no effect for some r")
-             + f", and the test of the 2013 trial against them gives P from {fmt.p(min(ps))} to {fmt.p(max(ps))}")
-    sec = ("; whatever P the unpublished outcomes had, " +
-           ("a secondary outcome could stay below " if kept_any else "no secondary outcome stays below ")
-           + f"{fmt.as_published(ALPHA)} after adjustment")
+             + ("includes zero (no effect)" if null_later else "excludes zero for some r")
+             + f", and the test of the 2013 trial against them gives P from {fmt.p(min(ps))} to "
+             f"{fmt.p(max(ps))}" + (", so the 2013 result is not clearly different from the later trials"
+                                    if min(ps) >= ALPHA else ""))
+    sec = ("; within the family of four secondary outcomes, whatever P the two unpublished ones had, " +
+           ("a secondary outcome could stay below " if kept_any else "none stays below ")
+           + f"{fmt.as_published(ALPHA)} after adjustment"
+           + ("" if kept_any else f" (at best only just: false discovery rate "
+              f"{fmt.p(min(stats.adjust_pvalues_bounds(s.family4, 'fdr_bh', ALPHA, us[0])['best'][n][0] for n in ('satisfaction with life', 'mood')))}"
+              f" with P = {fmt.p(us[0])})"))
     mixed = all(0 < below[t] < rs.n_splits for t in PAIRED_TESTS)
     paired = ("; and the paired responder result " + ("stays undetermined under either version of "
               if mixed else "depends on the version of ") + "McNemar's test (" + ", ".join(f"{fmt.words(below[t])} of {fmt.words(rs.n_splits)} splits "
                                               f"below {fmt.as_published(ALPHA)} with the {PAIRED_TESTS[t]} test"
                                               for t in PAIRED_TESTS) + ").")
     return later + sec + paired
+
+
+def later_intervals_words(ev) -> str:
+    """', and each one's interval includes no effect' when every later trial's does."""
+    trials = [ev.trials[k] for k in ev.sets["later trials"]]
+    return (", and each one's interval includes no effect" if all(t.low < 0 < t.high for t in trials)
+            else "")
+
+
+def final_holds_words(ev) -> str:
+    """Whether FINAL's own interval still holds an effect as large as the 2013 trial's."""
+    f = ev.final_includes_2013
+    return (f"FINAL's own interval ({fmt.ci(f.final_low, f.final_high, 2)}) "
+            + ("still includes" if f.includes else "excludes")
+            + f" an effect as large as the 2013 trial's (g = {fmt.num(f.g13, 2)}).")

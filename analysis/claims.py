@@ -75,6 +75,25 @@ def paired_range(rs) -> tuple[float, float]:
     return min(ps), max(ps)
 
 
+def paired_headline_words(rs) -> str:
+    """The headline paired responder P: the range under the McNemar version in force
+    (a parameter) over the possible splits, then the range over every version."""
+    h = rs.headline
+    lo, hi = paired_range(rs)
+    return (f"by the {h.name} McNemar test it lies between {fmt.p(h.low)} and {fmt.p(h.high)}, "
+            f"depending on an unpublished split, and between {fmt.p(lo)} and {fmt.p(hi)} across the "
+            "versions of the test")
+
+
+def paired_fragility_words(rs, alpha: float) -> str:
+    """How few women's outcomes move the paired P across alpha, for the test in force."""
+    h = rs.headline
+    most = int(rs.paired_fragility[h.test]["max"])
+    who = "one woman's outcome" if most == 1 else f"the outcomes of at most {fmt.words(most)} women"
+    return (f"by the paired {h.name} test, for every possible split, a change in {who} moves P across "
+            f"{fmt.as_published(alpha)}")
+
+
 def pooled_text(m, digits: int = 2) -> str:
     """A pooled estimate with the Hartung-Knapp interval the report relies on: 'g = −0.08 (95% CI
     −0.53 to 0.38, Hartung-Knapp)'."""
@@ -97,7 +116,8 @@ def verdicts(R) -> list[Verdict]:
                  f"INNOVA {_p(v('inv.pain.p'))})")
     rd = fmt.ci(100 * rs.rd.low, 100 * rs.rd.high, 1)
     judged = {
-        "c01": (NOT_SUPPORTED, "one small positive trial; larger later trials did not show a benefit",
+        "c01": (NOT_SUPPORTED, "the post said 'possible'; one small positive trial could not carry it, "
+                               "and larger later trials did not show a benefit",
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
                 f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
                 f"{pooled_text(later)}."),
@@ -166,8 +186,9 @@ def verdicts(R) -> list[Verdict]:
                 f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
         "c17": (NOT_TESTABLE, "speculation; no trial in other diseases cited",
                 "No trial in other neurological diseases is cited or was reviewed here."),
-        "c18": (NOT_SUPPORTED, "weakly supported when written; not replicated since",
-                f"When written, one trial supported a modest benefit; since then {not_later}."),
+        "c18": (OUT_OF_DATE, "one trial supported a modest benefit when written; not replicated since",
+                f"True when written as far as one small trial could show (a modest benefit); since then "
+                f"{not_later}."),
         "c19": (PARTLY, "nominal mood result; not kept after adjustment",
                 f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for four "
                 f"outcomes {_p(holm['mood'][0])}."),

@@ -87,7 +87,8 @@ ASSUMPTIONS = {
           "within-person correlation of pain scores, for putting crossover results on the "
           "parallel-trial scale"),
     "unpublished_p": (NOT_SIGNIFICANT_FLOOR, (NOT_SIGNIFICANT_FLOOR, 0.2, 0.5, 1.0),
-                      "P value assumed for the secondary outcomes reported only as 'not improved'"),
+                      "the most favourable P assumed for the two secondary outcomes reported only as "
+                      "'not improved'"),
     "paired_test": ("midp", ("midp", "exact"),
                     "version of McNemar's test for the headline paired responder result"),
 }

@@ -394,7 +394,7 @@ def sensitivity_table(R) -> str:
         below = sum(getattr(sp, t) < ALPHA for sp in rs.splits)
         rows.append(["McNemar test for the paired responder result",
                      f"{PAIRED_TESTS[t]}{mark('paired_test', t)}",
-                     f"P {fmt.p(lo)} to {fmt.p(hi)} over the {fmt.words(rs.n_splits)} possible splits",
+                     f"P {fmt.p_exact(lo)} to {fmt.p_exact(hi)} over the {fmt.words(rs.n_splits)} possible splits",
                      f"{fmt.words(below)} of {fmt.words(rs.n_splits)} splits below "
                      f"{fmt.as_published(ALPHA)}"])
     return md_table(["Assumption", "Value", "What moves", "Conclusion"], rows, "llll",
