@@ -11,6 +11,25 @@ from .errors import RenderError
 from .pipeline import load_project, render
 
 
+def _slides_without_reveal(path: Path, root: Path) -> bool:
+    """A revealjs document when reveal.js (npm) is not installed: said, and left out
+    of a whole-project render so that the report and handout still render."""
+    from . import qmd
+    from .pipeline import REVEALJS_DIR, document_formats, load_project
+    if not path.exists() or (root / REVEALJS_DIR / "dist" / "reveal.js").is_file():
+        return False
+    try:
+        formats = document_formats(load_project(root), qmd.parse(path, display_name=path.name))
+    except RenderError:
+        return False  # the render itself reports it
+    if "revealjs" not in formats:
+        return False
+    print(f"== {path.name} skipped: its slides need reveal.js from npm ({REVEALJS_DIR.as_posix()} "
+          "is missing); run npm ci (make report does when npm is installed) and render again",
+          file=sys.stderr)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m render", description=__doc__)
     ap.add_argument("files", nargs="*", type=Path,
@@ -31,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         project = load_project(root).get("project", {}) or {}
         files = args.files or [root / f for f in project.get("render", [])] or sorted(root.glob("*.qmd"))
+        if not args.files:  # the whole project: slides wait for npm, the rest renders now
+            files = [f for f in files if not _slides_without_reveal(f, root)]
         for f in files:
             if not f.exists():
                 raise RenderError(f.name, None, "document", "file not found")

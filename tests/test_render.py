@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from pypdf import PdfReader
@@ -9,7 +10,7 @@ from pypdf import PdfReader
 from render.errors import RenderError
 from render.pipeline import render
 
-from tests.conftest import make_project
+from tests.conftest import ROOT, make_project
 
 pytestmark = pytest.mark.render
 
@@ -313,3 +314,18 @@ def test_refused_where_quarto_would_differ(tmp_path, edit, needles):
     assert err.value.file == "bad.qmd" and err.value.construct, str(err.value)
     for needle in needles:
         assert needle in str(err.value), str(err.value)
+
+
+def test_whole_project_render_leaves_out_slides_without_reveal_js(tmp_path, capsys):
+    """Without npm's reveal.js, `python -m render` (the whole project) says so and
+    renders the other documents; asked for the slides by name it refuses."""
+    from render.__main__ import _slides_without_reveal
+    for name in ("_quarto.yml", "slides.qmd", "report.qmd"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    assert _slides_without_reveal(tmp_path / "slides.qmd", tmp_path)
+    assert "slides.qmd skipped" in capsys.readouterr().err
+    assert not _slides_without_reveal(tmp_path / "report.qmd", tmp_path)
+    dist = tmp_path / "node_modules" / "reveal.js" / "dist"
+    dist.mkdir(parents=True)
+    (dist / "reveal.js").write_text("", encoding="utf-8")
+    assert not _slides_without_reveal(tmp_path / "slides.qmd", tmp_path)
