@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from . import fmt, stats
+from . import fmt
 from .claims import paired_range
-from .results import ALPHA
+from .results import ALPHA, NOT_SIGNIFICANT_FLOOR
 from .tables import md_table
 
 LOW, SOME, HIGH = "low", "some concerns", "high"
@@ -323,7 +323,6 @@ def multiplicity_words(R) -> str:
     if any(best_h[n][1] or best_b[n][1] for n in names):
         return ("If the two unpublished P values were only just above "
                 f"{fmt.as_published(ALPHA)}, the result would change (Table below).")
-    from .results import NOT_SIGNIFICANT_FLOOR
     lead = (f"Even if the two unpublished P values were as small as a result reported as not improved "
             f"could be ({fmt.p(s.not_significant_floor)})" if s.not_significant_floor == NOT_SIGNIFICANT_FLOOR
             else f"With the two unpublished P values set to {fmt.p(s.not_significant_floor)} "
@@ -367,24 +366,19 @@ def do_does(n: int) -> str:
 
 def other_paired_test(rs) -> SimpleNamespace:
     """The paired responder result under the version of McNemar's test not in force."""
-    from .results import PAIRED_TESTS
-    t = next(k for k in PAIRED_TESTS if k != rs.headline.test)
-    return SimpleNamespace(test=t, name=PAIRED_TESTS[t], low=rs.paired[t]["min"],
-                           high=rs.paired[t]["max"],
-                           below_alpha=sum(getattr(sp, t) < ALPHA for sp in rs.splits))
+    return next(v for t, v in rs.paired_tests.items() if t != rs.headline.test)
 
 
 def sensitivity_words(R) -> str:
     """Whether each main conclusion holds across its assumption's plausible range."""
-    from .results import ASSUMPTIONS, PAIRED_TESTS
     ev, rs, s = R.evidence, R.responders, R.secondary
     r_lo, r_hi = ev.r_range[0], ev.r_range[-1]
     null_later = all(ev.later_by_r[r].hk.low < 0 < ev.later_by_r[r].hk.high for r in ev.r_range)
     ps = [ev.diff_2013_vs_later_by_r[r].p for r in ev.r_range]
-    us = sorted({*ASSUMPTIONS["unpublished_p"][1], R.assumptions.unpublished_p})
-    kept_any = any(stats.adjust_pvalues_bounds(s.family4, m, ALPHA, u)["best"][n][1]
-                   for u in us for m in ("holm", "fdr_bh") for n in ("satisfaction with life", "mood"))
-    below = {t: sum(getattr(sp, t) < ALPHA for sp in rs.splits) for t in PAIRED_TESTS}
+    names = ("satisfaction with life", "mood")
+    sweep = s.best_by_unpublished_p
+    lowest = min(sweep)
+    kept_any = any(best[m][n][1] for best in sweep.values() for m in best for n in names)
     later = (f"For every r from {fmt.num(r_lo, 1)} to {fmt.num(r_hi, 1)} the later trials' pooled interval "
              + ("includes zero (no effect)" if null_later else "excludes zero for some r")
              + f", and the test of the 2013 trial against them gives P from {fmt.p(min(ps))} to "
@@ -394,13 +388,14 @@ def sensitivity_words(R) -> str:
            ("a secondary outcome could stay below " if kept_any else "none stays below ")
            + f"{fmt.as_published(ALPHA)} after adjustment"
            + ("" if kept_any else f" (at best only just: false discovery rate "
-              f"{fmt.p(min(stats.adjust_pvalues_bounds(s.family4, 'fdr_bh', ALPHA, us[0])['best'][n][0] for n in ('satisfaction with life', 'mood')))}"
-              f" with P = {fmt.p(us[0])})"))
-    mixed = all(0 < below[t] < rs.n_splits for t in PAIRED_TESTS)
-    paired = ("; and the paired responder result " + ("stays undetermined under either version of "
-              if mixed else "depends on the version of ") + "McNemar's test (" + ", ".join(f"{fmt.words(below[t])} of {fmt.words(rs.n_splits)} splits "
-                                              f"below {fmt.as_published(ALPHA)} with the {PAIRED_TESTS[t]} test"
-                                              for t in PAIRED_TESTS) + ").")
+              f"{fmt.p(min(sweep[lowest]['fdr_bh'][n][0] for n in names))} with P = {fmt.p(lowest)})"))
+    tests = rs.paired_tests.values()
+    mixed = all(0 < t.below_alpha < rs.n_splits for t in tests)
+    paired = ("; and the paired responder result "
+              + ("stays undetermined under either version of " if mixed else "depends on the version of ")
+              + "McNemar's test ("
+              + ", ".join(f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
+                          f"{fmt.as_published(ALPHA)} with the {t.name} test" for t in tests) + ").")
     return later + sec + paired
 
 

@@ -240,16 +240,18 @@ def compute(pkg, *, r: float = CROSSOVER_R, unpublished_p: float = NOT_SIGNIFICA
         paired=paired, splits=splits, reproduces=reproduces, tests_rounding=tests_rounding,
         tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
         n_splits=len(splits),
-        splits_exact_below_alpha=sum(s.exact < ALPHA for s in splits),
-        splits_midp_below_alpha=sum(s.midp < ALPHA for s in splits),
         paired_fragility=paired_fragility,
         paired_fragility_min={t: paired_fragility[t]["min"] for t in paired_fragility},
-        # the headline paired result under the chosen version of McNemar's test
-        headline=SimpleNamespace(
-            test=assume.paired_test, name=assume.paired_test_name,
-            low=paired[assume.paired_test]["min"], high=paired[assume.paired_test]["max"],
-            below_alpha=sum(getattr(sp, assume.paired_test) < ALPHA for sp in splits)),
         fragility=stats.fragility_index(x_ldn, n, x_pbo, n, ALPHA))
+    # The paired result under each version of McNemar's test (range over the
+    # possible splits, splits below alpha); the headline is the version in force.
+    responders.paired_tests = {
+        t: SimpleNamespace(test=t, name=name, low=paired[t]["min"], high=paired[t]["max"],
+                           below_alpha=sum(getattr(sp, t) < ALPHA for sp in splits))
+        for t, name in PAIRED_TESTS.items()}
+    responders.headline = responders.paired_tests[assume.paired_test]
+    responders.splits_exact_below_alpha = responders.paired_tests["exact"].below_alpha
+    responders.splits_midp_below_alpha = responders.paired_tests["midp"].below_alpha
     for key, label, res in [("chi2", "Pearson chi-squared, no correction", unpaired["chi2"]),
                             ("chi2_cc", "chi-squared with continuity correction", unpaired["chi2_cc"]),
                             ("fisher", "Fisher exact test, two-sided", unpaired["fisher"]),
@@ -308,6 +310,12 @@ def compute(pkg, *, r: float = CROSSOVER_R, unpublished_p: float = NOT_SIGNIFICA
     secondary.bh4_best = secondary.bounds4["fdr_bh"]["best"]
     secondary.family4_unknown_set_to = 1.0
     secondary.not_significant_floor = assume.unpublished_p
+    # The favourable bound at each value the sensitivity appendix shows (and the
+    # value in force): {P assumed: {method: {outcome: (adjusted P, kept)}}}.
+    secondary.best_by_unpublished_p = {
+        u: {m: stats.adjust_pvalues_bounds(secondary.family4, m, ALPHA, u)["best"]
+            for m in ("holm", "fdr_bh")}
+        for u in sorted({*ASSUMPTIONS["unpublished_p"][1], assume.unpublished_p})}
 
     # 6. Side effects and blinding (news-level numbers) ------------------------
     blinding = SimpleNamespace(

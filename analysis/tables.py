@@ -11,7 +11,7 @@ built by ``fmt.citation``) is interpreted.
 """
 from __future__ import annotations
 
-from . import fmt, stats
+from . import fmt
 from .claims import verdicts
 
 TAG_NAMES = {"A": "abstract", "R": "registry", "N": "news/secondary"}
@@ -367,7 +367,7 @@ def reviews_table(R) -> str:
 def sensitivity_table(R) -> str:
     """How the main conclusions move when one assumption moves across its plausible range
     (results.ASSUMPTIONS) with the others at the values in force; the row in force is marked."""
-    from .results import ALPHA, ASSUMPTIONS, PAIRED_TESTS
+    from .results import ALPHA
     a, ev, rs, s = R.assumptions, R.evidence, R.responders, R.secondary
     mark = lambda k, val: " (in force)" if getattr(a, k) == val else ""  # noqa: E731
     rows = []
@@ -380,22 +380,20 @@ def sensitivity_table(R) -> str:
                      "later trials: no clear benefit" if later.hk.low < 0 < later.hk.high
                      else "later trials: a clear effect"])
     names = ("satisfaction with life", "mood")
-    for u in ASSUMPTIONS["unpublished_p"][1] + ((a.unpublished_p,) if a.unpublished_p not in
-                                                ASSUMPTIONS["unpublished_p"][1] else ()):
-        h, b = (stats.adjust_pvalues_bounds(s.family4, m, ALPHA, u)["best"] for m in ("holm", "fdr_bh"))
+    for u, best in s.best_by_unpublished_p.items():
+        h, b = best["holm"], best["fdr_bh"]
         kept = [n for n in names if h[n][1] or b[n][1]]
         rows.append(["P of the two unpublished secondary outcomes", f"{fmt.p(u)}{mark('unpublished_p', u)}",
                      "adjusted P, Holm / false discovery rate: "
                      + "; ".join(f"{n} {fmt.p(h[n][0])} / {fmt.p(b[n][0])}" for n in names),
                      ("kept: " + ", ".join(kept)) if kept else
                      f"neither stays below {fmt.as_published(ALPHA)}"])
-    for t in ASSUMPTIONS["paired_test"][1]:
-        lo, hi = rs.paired[t]["min"], rs.paired[t]["max"]
-        below = sum(getattr(sp, t) < ALPHA for sp in rs.splits)
+    for t in rs.paired_tests.values():
         rows.append(["McNemar test for the paired responder result",
-                     f"{PAIRED_TESTS[t]}{mark('paired_test', t)}",
-                     f"P {fmt.p_exact(lo)} to {fmt.p_exact(hi)} over the {fmt.words(rs.n_splits)} possible splits",
-                     f"{fmt.words(below)} of {fmt.words(rs.n_splits)} splits below "
+                     f"{t.name}{mark('paired_test', t.test)}",
+                     f"P {fmt.p_exact(t.low)} to {fmt.p_exact(t.high)} over the "
+                     f"{fmt.words(rs.n_splits)} possible splits",
+                     f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
                      f"{fmt.as_published(ALPHA)}"])
     return md_table(["Assumption", "Value", "What moves", "Conclusion"], rows, "llll",
                     widths=[22, 12, 44, 22])
