@@ -15,8 +15,8 @@ def _slides_without_reveal(path: Path, root: Path) -> bool:
     """A revealjs document when reveal.js (npm) is not installed: said, and left out
     of a whole-project render so that the report and handout still render."""
     from . import qmd
-    from .pipeline import REVEALJS_DIR, document_formats, load_project
-    if not path.exists() or (root / REVEALJS_DIR / "dist" / "reveal.js").is_file():
+    from .pipeline import REVEALJS_DIR, document_formats, reveal_installed
+    if not path.exists() or reveal_installed(root):
         return False
     try:
         formats = document_formats(load_project(root), qmd.parse(path, display_name=path.name))

@@ -517,11 +517,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
             args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
             args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
         run_pandoc(args, name=job.name, cwd=work)
-        if use_cache:
-            cache.store_output(root, out.name, okey, out.read_bytes())
-        timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
-        return out
-    if fmt == "revealjs":
+    elif fmt == "revealjs":
         args = common + ["--citeproc", "-t", "revealjs", "--slide-level=2", "--embed-resources",
                          "--mathml", "-V", "revealjs-url=reveal.js", "-V", "theme=white"]
         for key, value in reveal_config(o, name=job.name).items():
@@ -531,20 +527,17 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         if o.get("number-sections", job.meta.get("number-sections", False)):
             args.append("--number-sections")
         run_pandoc(args, name=job.name, cwd=work)
-        if use_cache:
-            cache.store_output(root, out.name, okey, out.read_bytes())
-        timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
-        return out
-    typ = work / f"{stem}.typ"
-    # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
-    # of Typst citations (the Lua filter runs citeproc itself, before it turns
-    # tables into raw Typst, and shifts headings up when there is no level 1).
-    # The document's own Lua filters run first, as Quarto runs user filters before its own.
-    own = [a for f in own_filters for a in ("--lua-filter", str(f))]
-    args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
-                                             "--wrap=none", "-o", str(typ)]
-    run_pandoc(args, name=job.name, cwd=work)
-    compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
+    else:
+        typ = work / f"{stem}.typ"
+        # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
+        # of Typst citations (the Lua filter runs citeproc itself, before it turns
+        # tables into raw Typst, and shifts headings up when there is no level 1).
+        # The document's own Lua filters run first, as Quarto runs user filters before its own.
+        own = [a for f in own_filters for a in ("--lua-filter", str(f))]
+        args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
+                                                 "--wrap=none", "-o", str(typ)]
+        run_pandoc(args, name=job.name, cwd=work)
+        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:
         cache.store_output(root, out.name, okey, out.read_bytes())
     timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
@@ -594,6 +587,12 @@ def reveal_config(o: dict, *, name: str) -> dict[str, str]:
     return out
 
 
+def reveal_installed(root: Path) -> bool:
+    """Whether npm has put reveal.js (its script and package.json) in the project."""
+    reveal = root / REVEALJS_DIR
+    return (reveal / "dist" / "reveal.js").is_file() and (reveal / "package.json").is_file()
+
+
 def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
     """reveal.js's folder, once it is known to be there and the document's revealjs
     options are ones the offline renderer honours (checked before any code runs)."""
@@ -603,8 +602,7 @@ def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
                           "on by default) and the offline renderer does not: set auto-stretch: "
                           "false and size images with CSS, so that both renderers agree")
     reveal = root / REVEALJS_DIR
-    package = reveal / "package.json"
-    if not (reveal / "dist" / "reveal.js").is_file() or not package.is_file():
+    if not reveal_installed(root):
         raise RenderError(name, None, "format revealjs",
                           f"needs reveal.js from npm, and {REVEALJS_DIR.as_posix()} is not there: "
                           "run npm ci in the project folder (make report does this when npm is "

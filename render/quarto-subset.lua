@@ -226,7 +226,7 @@ local function resolve_refs(blocks)
   end })
   return blocks:walk({
     Cite = function(c)
-      local ids, any_xref = {}, false
+      local any_xref = false
       for _, cit in ipairs(c.citations) do
         local p = prefix_of(lower_first(cit.id))
         if p and OTHER_XREF[p] then
@@ -234,7 +234,6 @@ local function resolve_refs(blocks)
                "-' labels, the offline renderer numbers only fig-, tbl- and sec- labels")
         end
         if p and KIND[p] then any_xref = true end
-        ids[#ids + 1] = cit.id
       end
       if not any_xref then return nil end
       local out = pandoc.Inlines({})

@@ -328,4 +328,6 @@ def test_whole_project_render_leaves_out_slides_without_reveal_js(tmp_path, caps
     dist = tmp_path / "node_modules" / "reveal.js" / "dist"
     dist.mkdir(parents=True)
     (dist / "reveal.js").write_text("", encoding="utf-8")
+    assert _slides_without_reveal(tmp_path / "slides.qmd", tmp_path)  # no package.json: not installed
+    (dist.parent / "package.json").write_text("{}", encoding="utf-8")
     assert not _slides_without_reveal(tmp_path / "slides.qmd", tmp_path)
