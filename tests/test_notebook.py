@@ -72,3 +72,17 @@ def test_runs_top_to_bottom_and_after_changing_an_assumption(offline_nb, project
     cell.source = re.sub(r"(?m)^r = 0\.5", "r = 0.3", cell.source)
     ran = _run(changed, project_snapshot)
     assert "0.3 (in force)" in _markdown(ran) and "0.5 (in force)" not in _markdown(ran)
+
+
+def _output_kinds(nb) -> list[tuple[str, list[str]]]:
+    return [(o.output_type, sorted(k for k in o.get("data", {}) if k != "text/plain"))
+            for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Quarto 1.8.27 (pandoc 3.6.1) writes a .qmd's ipynb without its text/markdown outputs "
+    "(the report's tables) and with SVG figures as empty display_data; the offline notebook "
+    "keeps both. Strict, so that a Quarto that keeps them shows up here."))
+def test_same_outputs_as_quartos_notebook(offline_nb, quarto_outputs):
+    theirs = nbformat.read(quarto_outputs["report.ipynb"], as_version=4)
+    assert _output_kinds(offline_nb) == _output_kinds(theirs)
