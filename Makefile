@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cksum package-lock.json 2>/dev/null | cut -d' ' -f1)
 OUT    := _output
 
+export RAW_PARAMS RAW_PAPER RAW_OFFLINE
+
 .PHONY: report test bench bench-setup clean env lock
 
 env: $(STAMP)
@@ -25,39 +27,18 @@ lock: $(STAMP)
 
 # Real Quarto when it is on PATH (set OFFLINE=1 to force the offline renderer).
 # PAPER=us-letter renders the PDFs on US Letter instead of A4.
-RENDER_ARGS := $(if $(PAPER),-M papersize:$(PAPER))
 # PARAMS="r=0.3 paired_test=exact" renders the report alone with other assumptions
 # (its `parameters` cell; Quarto's -P) to _output/report-r0.3-paired_testexact.*,
 # never over the default report.
-empty :=
-space := $(empty) $(empty)
-P_ARGS := $(foreach p,$(PARAMS),-P $(subst =,:,$(p)))
-P_STEM := report$(subst $(space),,$(foreach p,$(PARAMS),-$(subst =,,$(p))))
+# The three reach tools/report.sh through the environment, unexpanded ($(value ...)),
+# never pasted into the recipe's shell text; the script checks every word.
+override RAW_PARAMS := $(value PARAMS)
+override RAW_PAPER := $(value PAPER)
+override RAW_OFFLINE := $(value OFFLINE)
+unexport PARAMS PAPER OFFLINE
 
 report: $(STAMP) $(NODE_STAMP)
-	@echo "== checking data/"
-	@$(BIN)/python -m analysis check
-	@if [ -n "$(PARAMS)" ]; then \
-	  if command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
-	    echo "== renderer: Quarto $$(quarto --version); report.qmd with $(P_ARGS) -> $(OUT)/$(P_STEM).*"; \
-	    for f in html:html typst:pdf ipynb:ipynb; do \
-	      QUARTO_PYTHON=$(BIN)/python quarto render report.qmd --to $${f%%:*} $(P_ARGS) $(RENDER_ARGS) \
-	        --output $(P_STEM).$${f##*:} || exit 1; \
-	    done; \
-	  else \
-	    echo "== renderer: offline; report.qmd with $(P_ARGS)"; \
-	    $(BIN)/python -m render report.qmd $(P_ARGS) $(RENDER_ARGS) || exit 1; \
-	  fi; \
-	elif command -v quarto >/dev/null 2>&1 && [ -z "$(OFFLINE)" ]; then \
-	  echo "== renderer: Quarto $$(quarto --version) (python: $(BIN)/python)"; \
-	  start=$$(date +%s); \
-	  QUARTO_PYTHON=$(BIN)/python quarto render $(RENDER_ARGS) && \
-	  echo "== rendered in $$(( $$(date +%s) - start )) s"; \
-	else \
-	  echo "== renderer: offline (pandoc + Jupyter + typst); quarto is not on PATH"; \
-	  $(BIN)/python -m render $(RENDER_ARGS); \
-	fi
-	@ls -l $(OUT)
+	@PARAMS="$$RAW_PARAMS" PAPER="$$RAW_PAPER" OFFLINE="$$RAW_OFFLINE" BIN=$(BIN) OUT=$(OUT) tools/report.sh
 
 # JavaScript from package-lock.json: reveal.js, which the offline renderer embeds
 # into the slides, and axe-core for the browser tests. Without npm the offline
@@ -82,7 +63,7 @@ bench: $(STAMP)
 
 # The newcomer's wait: fresh clone, empty caches, make env then the first make report.
 bench-setup: $(STAMP)
-	$(BIN)/python -m render.bench_setup
+	OFFLINE="$$RAW_OFFLINE" $(BIN)/python -m render.bench_setup
 
 clean:
 	rm -rf $(OUT) .cache .pytest_cache test-artifacts
