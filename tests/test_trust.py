@@ -440,6 +440,38 @@ def test_markup_in_data_is_printed_as_written(project, tmp_path, renderer):
     assert HOSTILE_CLAIM in pdf
 
 
+def test_markup_in_data_is_printed_as_written_on_the_slides(project, tmp_path):
+    """The slides print three claim fields (a short name, a paraphrase, the post's
+    figure): with hostile text in each, the offline slides show it as written (issue 26,
+    point 2: they printed it as Markdown, and resolved a citation)."""
+    from render.pipeline import reveal_installed
+    if not reveal_installed(ROOT):
+        pytest.skip("reveal.js is not installed (npm ci)")
+    for name in ("slides.qmd", "slides.css"):
+        shutil.copy2(ROOT / name, project / name)
+    (project / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
+    claims = _rows(project / "data" / "claims.csv")
+    header = claims[0]
+    shown = {row[0] for row in claims[1:]} & {"c01", "c14"}
+    assert shown == {"c01", "c14"}, "the slides print c01 and c14; update this test with them"
+    short = "*LDN* $x^2$ [@nct00568555] ^s^ ~b~"  # the field holds at most 40 characters
+    set_cell(project, "claims.csv", "c01", "short", short)
+    set_cell(project, "claims.csv", "c14", "paraphrase", HOSTILE_CLAIM.replace("end of", "end of the other"))
+    assert "short" in header and "paraphrase" in header
+    out = tmp_path / "out"
+    proc = run([sys.executable, "-m", "render", "slides.qmd", "--out", str(out), "--quiet"], project,
+               clean_env(tmp_path / "tmp", SOURCE_DATE_EPOCH=commit_epoch()), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (out / "slides.html").read_text(encoding="utf-8")
+    text, tags = _visible_text(html)
+    assert short in text
+    assert HOSTILE_CLAIM.replace("end of", "end of the other") in text
+    low = html.lower()
+    assert "<em>ldn</em>" not in low and "<sup>s</sup>" not in low and "<sub>b</sub>" not in low
+    assert "<sup>sup</sup>" not in low and "<sub>sub</sub>" not in low
+    assert not [(t, a) for t, a in tags if any("javascript:" in (v or "").lower() for _, v in a)]
+
+
 # ---------------------------------------------------- failures mid-render ----
 
 RAISING = """---
