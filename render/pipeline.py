@@ -9,6 +9,7 @@ format has succeeded, so a failed render leaves the previous outputs intact.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import re
@@ -93,8 +94,41 @@ class Timer:
 
 
 def pandoc_path() -> str:
-    import pypandoc
-    return pypandoc.get_pandoc_path()
+    """The pandoc of the lock: the binary inside pypandoc-binary's package folder,
+    always. Not pypandoc.get_pandoc_path(), which prefers a pandoc on PATH or any
+    higher version it finds (a system pandoc would take over) and probes each
+    candidate with a timeout that can expire under load."""
+    import importlib.util
+    spec = importlib.util.find_spec("pypandoc")  # finds the package without importing it
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    exe = "pandoc.exe" if sys.platform == "win32" else "pandoc"
+    for folder in folders:
+        path = Path(folder) / "files" / exe
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    raise RenderError("requirements.txt", None, "pandoc",
+                      f"pypandoc-binary's pandoc (pypandoc/files/{exe}) is not installed; "
+                      "rebuild the environment from the lock: make env")
+
+
+@functools.lru_cache(maxsize=None)
+def pandoc_version() -> str:
+    """'pandoc 3.9' as the lock's pandoc reports it (run once per process, no timeout)."""
+    proc = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True)
+    first = proc.stdout.splitlines()[0].strip() if proc.stdout else ""
+    if proc.returncode != 0 or not first.startswith("pandoc"):
+        raise RenderError("requirements.txt", None, "pandoc",
+                          f"{pandoc_path()} --version failed (exit {proc.returncode}): "
+                          f"{proc.stderr.strip()[:300]}; rebuild the environment: make env")
+    return first
+
+
+def tools_line() -> str:
+    """Which pandoc and typst the offline renderer runs (printed by --version and
+    at the start of each render's timing output)."""
+    import typst
+    return (f"{pandoc_version()} at {pandoc_path()} (pypandoc-binary); "
+            f"typst {getattr(typst, '__version__', '?')} (typst wheel)")
 
 
 def load_project(root: Path) -> dict:
@@ -362,7 +396,7 @@ def run_code(job: Job, *, root: Path, timer: Timer, kernel=None) -> None:
 
 def _tool_versions() -> bytes:
     import typst
-    return f"pandoc {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
+    return f"{pandoc_version()} {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
 
 
 TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
@@ -666,6 +700,7 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     from .execute import shutdown_all
 
     timer = Timer(quiet=quiet)
+    timer.say(f"  tools: {tools_line()}")
     project = load_project(root)
     epoch = source_date_epoch(root)
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # kernels inherit it (matplotlib SVG dates)

@@ -300,11 +300,11 @@ def test_every_entry_without_doi_says_why():
 
 
 def test_pandoc_citeproc_formats_every_entry_with_the_csl(tmp_path):
-    pypandoc = pytest.importorskip("pypandoc")
+    from render.pipeline import pandoc_path  # the lock's pandoc, as the renderer runs it
     doc = tmp_path / "cite.md"
     doc.write_text(" ".join(f"[@{k}]" for k in BIB) + "\n", encoding="utf-8")
     run = subprocess.run(
-        [pypandoc.get_pandoc_path(), str(doc), "--citeproc", "-t", "html",
+        [pandoc_path(), str(doc), "--citeproc", "-t", "html",
          f"--bibliography={ROOT / QUARTO['bibliography']}", f"--csl={ROOT / QUARTO['csl']}"],
         capture_output=True, text=True, timeout=60, check=True)
     assert "WARNING" not in run.stderr, run.stderr
