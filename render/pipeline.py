@@ -209,19 +209,40 @@ def document_formats(project: dict, doc: qmd.Document) -> list[str]:
     return ["html"]
 
 
+def _where(folder: Path, root: Path) -> str:
+    """A folder as a reader names it: the project folder, or its path inside the project."""
+    try:
+        rel = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return folder.name
+    return "the project folder" if rel == "." else f"the folder {rel}"
+
+
+def named_file(rel, *, docdir: Path, root: Path) -> Path:
+    """A file an option names (filters, template-partials, css): relative to the
+    document's folder, as Quarto resolves a document's own options, else to the
+    project folder, as it resolves _quarto.yml's (the merged options no longer say
+    which layer set them; for a document in the project folder both are the same)."""
+    first = docdir / str(rel)
+    return first if first.exists() else root / str(rel)
+
+
 def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
     meta = {k: v for k, v in doc.meta.items() if k not in ("format", "execute")}
+    base = {k: doc.path.parent for k in meta}  # as Quarto: a document's paths are relative to it,
     for key in ("bibliography", "csl", "lang", "link-citations", "number-sections", "date-format"):
         if key not in meta and key in project:
             meta[key] = project[key]
+            base[key] = root  # _quarto.yml's relative to the project
     for key in ("bibliography", "csl"):
         if key in meta:
             files = meta[key] if isinstance(meta[key], list) else [meta[key]]
             for f in files:
-                if not (root / f).exists():
-                    raise RenderError(doc.path.name, None, f"{key}: {f}", "file not found")
-            meta[key] = [str(root / f) for f in files] if isinstance(meta[key], list) \
-                else str(root / meta[key])
+                if not (base[key] / f).exists():
+                    raise RenderError(doc.path.name, None, f"{key}: {f}",
+                                      f"file not found (relative to {_where(base[key], root)})")
+            meta[key] = [str(base[key] / f) for f in files] if isinstance(meta[key], list) \
+                else str(base[key] / meta[key])
     meta["authors"] = _authors(doc.meta.get("author"))
     meta.pop("author", None)
     if isinstance(meta.get("date"), (_dt.date, _dt.datetime)):
@@ -344,7 +365,7 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
     if "revealjs" in opts:
-        check_revealjs(opts["revealjs"], root=root, name=doc.path.name)
+        check_revealjs(opts["revealjs"], root=root, docdir=doc.path.parent, name=doc.path.name)
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
     return Job(path, doc, formats, opts, meta)
 
@@ -403,7 +424,7 @@ TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-sh
                   "notes.typ", "biblio.typ")
 
 
-def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path, list[Path]]:
+def typst_template(o: dict, *, root: Path, docdir: Path, work: Path, name: str) -> tuple[Path, list[Path]]:
     """Quarto's Typst template in a folder of its own, with the document's
     ``template-partials`` in place of Quarto's files of the same name (as Quarto
     does). Returns the template and the partials used (for the output cache)."""
@@ -413,7 +434,7 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
         shutil.copyfile(f, folder / f.name)
     used = []
     for rel in _as_list(o.get("template-partials")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir, root=root)
         if not path.is_file():
             raise RenderError(name, None, f"template-partials: {rel}", "file not found")
         if path.name not in TYPST_PARTIALS:
@@ -425,16 +446,32 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
     return folder / "template.typ", used
 
 
+_IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
+
+
+def linked_images(md: str, docdir: Path) -> list[Path]:
+    """The local files the Markdown's images name (for the output cache: a changed
+    image changes the output)."""
+    found = []
+    for src in _IMAGE_LINK.findall(md):
+        if re.match(r"^[a-zA-Z][\w+.-]*:", src):
+            continue
+        path = docdir / src
+        if path.is_file() and path not in found:
+            found.append(path)
+    return found
+
+
 def _as_list(value) -> list:
     """A YAML option that may be one value or a list of them, as a list."""
     return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
-def lua_filters(o: dict, *, root: Path, name: str) -> list[Path]:
+def lua_filters(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
     """The document's own Lua filters (`filters`), each an existing .lua file."""
     paths = []
     for rel in _as_list(o.get("filters")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir, root=root)
         if not path.is_file() or path.suffix != ".lua":
             raise RenderError(name, None, f"filters: {rel}",
                               "the offline renderer runs Lua filter files only, and this one is not there")
@@ -514,12 +551,14 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                           "Quarto then cites with Typst's own bibliography engine, which the "
                           "offline renderer does not implement; add 'citeproc: true' under "
                           "format: typst")
-    template, partials = (typst_template(o, root=root, work=work, name=job.name)
+    docdir = job.doc.path.parent
+    template, partials = (typst_template(o, root=root, docdir=docdir, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
-    own_filters = lua_filters(o, root=root, name=job.name) if fmt == "typst" else []
+    own_filters = lua_filters(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
     # revealjs: reveal.js itself and the document's own stylesheets, next to the
     # Markdown so that pandoc embeds them by relative names whatever the project path
-    slide_files = revealjs_files(o, root=root, work=work, name=job.name) if fmt == "revealjs" else []
+    slide_files = revealjs_files(o, root=root, docdir=docdir, work=work, name=job.name) \
+        if fmt == "revealjs" else []
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
@@ -528,6 +567,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         inputs += [p.read_bytes() for p in slide_files]
+        inputs += [p.read_bytes() for p in linked_images(md, docdir)]
         okey = cache.output_key(inputs)
         cached = cache.load_output(root, out.name, okey)
         if cached is not None:
@@ -537,7 +577,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     # File paths go to pandoc as options, never as metadata (which pandoc would
     # read as Markdown: a "--" in a folder name would become a dash).
     common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
-              "--lua-filter", str(FILTER), "--resource-path", f"{work}{os.pathsep}{root}",
+              "--lua-filter", str(FILTER), "--resource-path", f"{work}{os.pathsep}{docdir}",
               "--standalone"]
     common += [f"--bibliography={f}" for f in files["bibliography"]]
     common += [f"--csl={f}" for f in files["csl"]]
@@ -568,8 +608,11 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         # tables into raw Typst, and shifts headings up when there is no level 1).
         # The document's own Lua filters run first, as Quarto runs user filters before its own.
         own = [a for f in own_filters for a in ("--lua-filter", str(f))]
+        # Images the document links resolve relative to it (resource path); Typst
+        # resolves image() relative to the .typ file here, so pandoc copies them
+        # beside it, under media/ with their relative names, and points image() there.
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
-                                                 "--wrap=none", "-o", str(typ)]
+                                                 "--wrap=none", "--extract-media=media", "-o", str(typ)]
         run_pandoc(args, name=job.name, cwd=work)
         compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:
@@ -627,7 +670,7 @@ def reveal_installed(root: Path) -> bool:
     return (reveal / "dist" / "reveal.js").is_file() and (reveal / "package.json").is_file()
 
 
-def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
+def check_revealjs(o: dict, *, root: Path, name: str, docdir: Path | None = None) -> Path:
     """reveal.js's folder, once it is known to be there and the document's revealjs
     options are ones the offline renderer honours (checked before any code runs)."""
     if o.get("auto-stretch", True) is not False:
@@ -643,24 +686,24 @@ def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
                           "installed; on Debian: apt-get install npm)")
     reveal_config(o, name=name)
     for rel in _as_list(o.get("css")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir or root, root=root)
         if not path.is_file() or path.suffix != ".css":
             raise RenderError(name, None, f"css: {rel}", "not a .css file in the project")
     return reveal
 
 
-def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
+def revealjs_files(o: dict, *, root: Path, docdir: Path, work: Path, name: str) -> list[Path]:
     """reveal.js (from npm, in node_modules) linked into ``work`` as ``reveal.js``, and
     the document's ``css`` files copied there. Returns reveal.js's package.json and the
     copied stylesheets (the inputs the output cache must see)."""
-    reveal = check_revealjs(o, root=root, name=name)
+    reveal = check_revealjs(o, root=root, docdir=docdir, name=name)
     package = reveal / "package.json"
     link = work / "reveal.js"
     if not link.exists():
         link.symlink_to(reveal.resolve(), target_is_directory=True)
     used = [package]
     for rel in _as_list(o.get("css")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir or root, root=root)
         target = work / f"user-{len(used)}-{path.name}"
         shutil.copyfile(path, target)
         used.append(target)
