@@ -44,8 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-P", "--execute-param", action="append", default=[], metavar="NAME:VALUE",
                     help="set a parameter of the cell tagged 'parameters', as quarto render -P "
                          "(e.g. r:0.3); the outputs are named after it (report-r0.3.html)")
+    ap.add_argument("--version", action="store_true",
+                    help="print which pandoc (path and version) and typst the renderer runs, and exit")
     args = ap.parse_args(argv)
     debug = os.environ.get("DEBUG") not in (None, "", "0")
+    if args.version:
+        from .pipeline import tools_line
+        try:
+            print(f"offline renderer: {tools_line()}")
+        except RenderError as exc:
+            print(f"render: {exc}", file=sys.stderr)
+            return 1
+        return 0
     root = Path.cwd()
     try:
         project = load_project(root).get("project", {}) or {}

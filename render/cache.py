@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .qmd import Cell, Document, Markdown
 
-VERSION = "1"
+VERSION = "2"  # 2: consecutive stream outputs merged (render/execute.py coalesce_streams)
 DATA_DIRS = ("data",)  # project folders whose files the code reads
 # Project files the code reads (analysis.publish: site-url, the citation).
 DATA_FILES = ("_quarto.yml", "CITATION.cff")

@@ -175,7 +175,7 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
                 except CellExecutionError as exc:
                     raise _cell_error(exc, chunk, name, cell.get("execution_count")) from None
                 if k is not None:
-                    outputs[k] = [dict(o) for o in cell.outputs]
+                    outputs[k] = coalesce_streams([dict(o) for o in cell.outputs])
     finally:
         if client.kc is not None:  # nbclient leaves a client it did not create open
             try:
@@ -183,6 +183,23 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
             except Exception:  # already closed
                 pass
         kernel.shutdown()
+
+
+def coalesce_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive stream outputs of the same name (stdout, stderr) merged into one,
+    as Jupyter front ends show them. The kernel sends a stream message per flush,
+    so how a print is split depends on timing; merged, the outputs (and the cache
+    entry and the rendered bytes) do not. Other outputs keep their place."""
+    out: list[dict] = []
+    for o in outputs:
+        prev = out[-1] if out else None
+        if (o.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == o.get("name")):
+            text = lambda t: "".join(t) if isinstance(t, list) else (t or "")  # noqa: E731
+            out[-1] = {**prev, "text": text(prev.get("text")) + text(o.get("text"))}
+        else:
+            out.append(o)
+    return out
 
 
 def _cell_error(exc, chunk, name, count=None) -> RenderError:

@@ -9,6 +9,7 @@ format has succeeded, so a failed render leaves the previous outputs intact.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import re
@@ -93,8 +94,41 @@ class Timer:
 
 
 def pandoc_path() -> str:
-    import pypandoc
-    return pypandoc.get_pandoc_path()
+    """The pandoc of the lock: the binary inside pypandoc-binary's package folder,
+    always. Not pypandoc.get_pandoc_path(), which prefers a pandoc on PATH or any
+    higher version it finds (a system pandoc would take over) and probes each
+    candidate with a timeout that can expire under load."""
+    import importlib.util
+    spec = importlib.util.find_spec("pypandoc")  # finds the package without importing it
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    exe = "pandoc.exe" if sys.platform == "win32" else "pandoc"
+    for folder in folders:
+        path = Path(folder) / "files" / exe
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    raise RenderError("requirements.txt", None, "pandoc",
+                      f"pypandoc-binary's pandoc (pypandoc/files/{exe}) is not installed; "
+                      "rebuild the environment from the lock: make env")
+
+
+@functools.lru_cache(maxsize=None)
+def pandoc_version() -> str:
+    """'pandoc 3.9' as the lock's pandoc reports it (run once per process, no timeout)."""
+    proc = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True)
+    first = proc.stdout.splitlines()[0].strip() if proc.stdout else ""
+    if proc.returncode != 0 or not first.startswith("pandoc"):
+        raise RenderError("requirements.txt", None, "pandoc",
+                          f"{pandoc_path()} --version failed (exit {proc.returncode}): "
+                          f"{proc.stderr.strip()[:300]}; rebuild the environment: make env")
+    return first
+
+
+def tools_line() -> str:
+    """Which pandoc and typst the offline renderer runs (printed by --version and
+    at the start of each render's timing output)."""
+    import typst
+    return (f"{pandoc_version()} at {pandoc_path()} (pypandoc-binary); "
+            f"typst {getattr(typst, '__version__', '?')} (typst wheel)")
 
 
 def load_project(root: Path) -> dict:
@@ -175,19 +209,40 @@ def document_formats(project: dict, doc: qmd.Document) -> list[str]:
     return ["html"]
 
 
+def _where(folder: Path, root: Path) -> str:
+    """A folder as a reader names it: the project folder, or its path inside the project."""
+    try:
+        rel = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return folder.name
+    return "the project folder" if rel == "." else f"the folder {rel}"
+
+
+def named_file(rel, *, docdir: Path, root: Path) -> Path:
+    """A file an option names (filters, template-partials, css): relative to the
+    document's folder, as Quarto resolves a document's own options, else to the
+    project folder, as it resolves _quarto.yml's (the merged options no longer say
+    which layer set them; for a document in the project folder both are the same)."""
+    first = docdir / str(rel)
+    return first if first.exists() else root / str(rel)
+
+
 def metadata(project: dict, doc: qmd.Document, root: Path, epoch: str) -> dict:
     meta = {k: v for k, v in doc.meta.items() if k not in ("format", "execute")}
+    base = {k: doc.path.parent for k in meta}  # as Quarto: a document's paths are relative to it,
     for key in ("bibliography", "csl", "lang", "link-citations", "number-sections", "date-format"):
         if key not in meta and key in project:
             meta[key] = project[key]
+            base[key] = root  # _quarto.yml's relative to the project
     for key in ("bibliography", "csl"):
         if key in meta:
             files = meta[key] if isinstance(meta[key], list) else [meta[key]]
             for f in files:
-                if not (root / f).exists():
-                    raise RenderError(doc.path.name, None, f"{key}: {f}", "file not found")
-            meta[key] = [str(root / f) for f in files] if isinstance(meta[key], list) \
-                else str(root / meta[key])
+                if not (base[key] / f).exists():
+                    raise RenderError(doc.path.name, None, f"{key}: {f}",
+                                      f"file not found (relative to {_where(base[key], root)})")
+            meta[key] = [str(base[key] / f) for f in files] if isinstance(meta[key], list) \
+                else str(base[key] / meta[key])
     meta["authors"] = _authors(doc.meta.get("author"))
     meta.pop("author", None)
     if isinstance(meta.get("date"), (_dt.date, _dt.datetime)):
@@ -310,7 +365,7 @@ def prepare(path: Path, *, root: Path, project: dict, epoch: str, overrides: dic
     formats = document_formats(project, doc)
     opts = {f: {**format_options(project, doc, f), **(overrides or {})} for f in formats}
     if "revealjs" in opts:
-        check_revealjs(opts["revealjs"], root=root, name=doc.path.name)
+        check_revealjs(opts["revealjs"], root=root, docdir=doc.path.parent, name=doc.path.name)
     meta = {**metadata(project, doc, root, epoch), **(overrides or {})}
     return Job(path, doc, formats, opts, meta)
 
@@ -362,14 +417,14 @@ def run_code(job: Job, *, root: Path, timer: Timer, kernel=None) -> None:
 
 def _tool_versions() -> bytes:
     import typst
-    return f"pandoc {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
+    return f"{pandoc_version()} {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
 
 
 TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
                   "notes.typ", "biblio.typ")
 
 
-def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path, list[Path]]:
+def typst_template(o: dict, *, root: Path, docdir: Path, work: Path, name: str) -> tuple[Path, list[Path]]:
     """Quarto's Typst template in a folder of its own, with the document's
     ``template-partials`` in place of Quarto's files of the same name (as Quarto
     does). Returns the template and the partials used (for the output cache)."""
@@ -379,7 +434,7 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
         shutil.copyfile(f, folder / f.name)
     used = []
     for rel in _as_list(o.get("template-partials")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir, root=root)
         if not path.is_file():
             raise RenderError(name, None, f"template-partials: {rel}", "file not found")
         if path.name not in TYPST_PARTIALS:
@@ -391,16 +446,32 @@ def typst_template(o: dict, *, root: Path, work: Path, name: str) -> tuple[Path,
     return folder / "template.typ", used
 
 
+_IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
+
+
+def linked_images(md: str, docdir: Path) -> list[Path]:
+    """The local files the Markdown's images name (for the output cache: a changed
+    image changes the output)."""
+    found = []
+    for src in _IMAGE_LINK.findall(md):
+        if re.match(r"^[a-zA-Z][\w+.-]*:", src):
+            continue
+        path = docdir / src
+        if path.is_file() and path not in found:
+            found.append(path)
+    return found
+
+
 def _as_list(value) -> list:
     """A YAML option that may be one value or a list of them, as a list."""
     return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
-def lua_filters(o: dict, *, root: Path, name: str) -> list[Path]:
+def lua_filters(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
     """The document's own Lua filters (`filters`), each an existing .lua file."""
     paths = []
     for rel in _as_list(o.get("filters")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir, root=root)
         if not path.is_file() or path.suffix != ".lua":
             raise RenderError(name, None, f"filters: {rel}",
                               "the offline renderer runs Lua filter files only, and this one is not there")
@@ -480,12 +551,14 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                           "Quarto then cites with Typst's own bibliography engine, which the "
                           "offline renderer does not implement; add 'citeproc: true' under "
                           "format: typst")
-    template, partials = (typst_template(o, root=root, work=work, name=job.name)
+    docdir = job.doc.path.parent
+    template, partials = (typst_template(o, root=root, docdir=docdir, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
-    own_filters = lua_filters(o, root=root, name=job.name) if fmt == "typst" else []
+    own_filters = lua_filters(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
     # revealjs: reveal.js itself and the document's own stylesheets, next to the
     # Markdown so that pandoc embeds them by relative names whatever the project path
-    slide_files = revealjs_files(o, root=root, work=work, name=job.name) if fmt == "revealjs" else []
+    slide_files = revealjs_files(o, root=root, docdir=docdir, work=work, name=job.name) \
+        if fmt == "revealjs" else []
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
@@ -494,6 +567,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         inputs += [p.read_bytes() for p in slide_files]
+        inputs += [p.read_bytes() for p in linked_images(md, docdir)]
         okey = cache.output_key(inputs)
         cached = cache.load_output(root, out.name, okey)
         if cached is not None:
@@ -503,7 +577,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     # File paths go to pandoc as options, never as metadata (which pandoc would
     # read as Markdown: a "--" in a folder name would become a dash).
     common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
-              "--lua-filter", str(FILTER), "--resource-path", f"{work}{os.pathsep}{root}",
+              "--lua-filter", str(FILTER), "--resource-path", f"{work}{os.pathsep}{docdir}",
               "--standalone"]
     common += [f"--bibliography={f}" for f in files["bibliography"]]
     common += [f"--csl={f}" for f in files["csl"]]
@@ -534,8 +608,11 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         # tables into raw Typst, and shifts headings up when there is no level 1).
         # The document's own Lua filters run first, as Quarto runs user filters before its own.
         own = [a for f in own_filters for a in ("--lua-filter", str(f))]
+        # Images the document links resolve relative to it (resource path); Typst
+        # resolves image() relative to the .typ file here, so pandoc copies them
+        # beside it, under media/ with their relative names, and points image() there.
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
-                                                 "--wrap=none", "-o", str(typ)]
+                                                 "--wrap=none", "--extract-media=media", "-o", str(typ)]
         run_pandoc(args, name=job.name, cwd=work)
         compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
     if use_cache:
@@ -593,7 +670,7 @@ def reveal_installed(root: Path) -> bool:
     return (reveal / "dist" / "reveal.js").is_file() and (reveal / "package.json").is_file()
 
 
-def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
+def check_revealjs(o: dict, *, root: Path, name: str, docdir: Path | None = None) -> Path:
     """reveal.js's folder, once it is known to be there and the document's revealjs
     options are ones the offline renderer honours (checked before any code runs)."""
     if o.get("auto-stretch", True) is not False:
@@ -609,24 +686,24 @@ def check_revealjs(o: dict, *, root: Path, name: str) -> Path:
                           "installed; on Debian: apt-get install npm)")
     reveal_config(o, name=name)
     for rel in _as_list(o.get("css")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir or root, root=root)
         if not path.is_file() or path.suffix != ".css":
             raise RenderError(name, None, f"css: {rel}", "not a .css file in the project")
     return reveal
 
 
-def revealjs_files(o: dict, *, root: Path, work: Path, name: str) -> list[Path]:
+def revealjs_files(o: dict, *, root: Path, docdir: Path, work: Path, name: str) -> list[Path]:
     """reveal.js (from npm, in node_modules) linked into ``work`` as ``reveal.js``, and
     the document's ``css`` files copied there. Returns reveal.js's package.json and the
     copied stylesheets (the inputs the output cache must see)."""
-    reveal = check_revealjs(o, root=root, name=name)
+    reveal = check_revealjs(o, root=root, docdir=docdir, name=name)
     package = reveal / "package.json"
     link = work / "reveal.js"
     if not link.exists():
         link.symlink_to(reveal.resolve(), target_is_directory=True)
     used = [package]
     for rel in _as_list(o.get("css")):
-        path = root / str(rel)
+        path = named_file(rel, docdir=docdir or root, root=root)
         target = work / f"user-{len(used)}-{path.name}"
         shutil.copyfile(path, target)
         used.append(target)
@@ -666,6 +743,7 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     from .execute import shutdown_all
 
     timer = Timer(quiet=quiet)
+    timer.say(f"  tools: {tools_line()}")
     project = load_project(root)
     epoch = source_date_epoch(root)
     os.environ["SOURCE_DATE_EPOCH"] = epoch  # kernels inherit it (matplotlib SVG dates)

@@ -173,15 +173,21 @@ local function typst_float(content, caption, id, kind)
   out:insert(pandoc.RawBlock("typst",
     "], caption: figure.caption(\nposition: " .. (kind == "tbl" and "top" or "bottom") ..
     ", \n[\n" .. typst_inlines(pandoc.utils.blocks_to_inlines(caption.long)) .. "\n]), \n" ..
-    'kind: "quarto-float-' .. kind .. '", \nsupplement: "' .. KIND[kind] .. '", \n)\n<' ..
-    id .. ">\n"))
+    'kind: "quarto-float-' .. kind .. '", \nsupplement: "' .. KIND[kind] .. '", \n)\n' ..
+    (id ~= "" and ("<" .. id .. ">\n") or "")))
   return out
 end
 
 local function typst_floats(blocks)
   return blocks:walk({
     Figure = function(f)
-      if prefix_of(f.identifier) ~= "fig" then return nil end
+      if prefix_of(f.identifier) ~= "fig" then
+        -- a captioned figure without a fig- label (an image alone in its paragraph):
+        -- Quarto makes it a float of the same kind, so Typst numbers it in the same
+        -- sequence as the labelled ones ("Figure 1", then "Figure 2"), not apart
+        if #f.caption.long == 0 then return nil end
+        return typst_float(f.content, f.caption, "", "fig")
+      end
       return typst_float(f.content, f.caption, f.identifier, "fig")
     end,
     Table = function(t)

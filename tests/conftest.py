@@ -61,8 +61,14 @@ def outputs(request):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The conformance suite's classification of each document, when it ran."""
+    """The browser the browser tests used, and the conformance suite's
+    classification of each document, when they ran."""
     import sys
+    browsers = getattr(sys.modules.get("tests.test_browser"), "USED", None)
+    if browsers:
+        terminalreporter.write_sep("-", "browser used by the browser tests")
+        for path, version in browsers.items():
+            terminalreporter.write_line(f"{path} (version {version})")
     mod = sys.modules.get("tests.test_conformance")
     if mod is not None and mod.SUMMARY:
         terminalreporter.write_sep("-", "conformance (same / refused / wrong / crashed)")

@@ -3,8 +3,8 @@ installed) and the offline renderer, rendering the same files from the same
 commit, so that their outputs can be held to the same checks.
 
 Quarto is found as ``$QUARTO``, on PATH, or at /opt/quarto/bin/quarto (where
-``bash ../shared/quarto/install.sh`` puts it; .ci/run runs that). Without it the
-Quarto half skips with a message, except under CI, where that is a failure.
+the workflow's setup step and .ci/run put it). Without it the Quarto half skips
+with a message, except under CI, where that is a failure.
 """
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDERERS = ("offline", "quarto")
-INSTALL_HINT = "install it with: bash ../shared/quarto/install.sh (then put /opt/quarto/bin on PATH)"
+INSTALL_HINT = ("install Quarto 1.8.27 (pip install -r requirements-quarto.txt, or from quarto.org) "
+                "and put it on PATH or set QUARTO; where the optional folder ../shared/quarto that "
+                "some CI machines provide is present: bash ../shared/quarto/install.sh, "
+                "then put /opt/quarto/bin on PATH")
 
 
 def in_ci() -> bool:

@@ -1,4 +1,4 @@
-"""The rendered HTML pages in a real browser: Debian's Chromium driven by
+"""The rendered HTML pages in a real browser: Chromium (or Chrome) driven by
 Playwright, once for each renderer's report.html and index.html (the landing
 page), the offline renderer's and real Quarto's.
 
@@ -8,10 +8,12 @@ event handler or javascript: URL, axe-core finds no serious or critical
 accessibility violation, and a full-page screenshot is kept in
 test-artifacts/<page>-<renderer>.png.
 
-Chromium is never downloaded: the tests use /usr/bin/chromium (Debian's
-package; .ci/run installs it). Where it, Playwright or axe-core (npm ci) is
-missing the tests skip with a message, except under CI (CI=true), where that
-is a failure.
+Chromium is never downloaded: the browser is $CHROMIUM, else the first of
+chromium, chromium-browser, google-chrome, google-chrome-stable on PATH
+(tests/browser_path.py; .ci/run installs Debian's chromium when none is found).
+The one used is printed at the end of the run. Where it, Playwright or axe-core
+(npm ci) is missing the tests skip with a message, except under CI (CI=true),
+where that is a failure.
 """
 from __future__ import annotations
 
@@ -20,16 +22,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_path import BrowserNotFound, find_browser
 from tests.renderers import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
+
+# {executable: version} of the browser the tests launched, for the terminal summary
+USED: dict[str, str] = {}
 
 
 @dataclass
@@ -55,16 +60,18 @@ def report_html(request, outputs) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        unavailable(f"Chromium not found at {CHROMIUM}",
-                    "install Debian's package: apt-get install chromium (never 'playwright install')")
+    try:
+        executable = find_browser()
+    except BrowserNotFound as exc:
+        unavailable("browser not found", str(exc))
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("the Python package playwright is not installed",
                     "run make env (it installs requirements.txt)")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        b = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        USED[executable] = b.version  # printed at the end of the run (conftest)
         try:
             yield b
         finally:

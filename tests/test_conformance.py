@@ -1,10 +1,10 @@
 """Conformance against Quarto's own test documents (issue 18).
 
-The corpus is a subset of quarto-cli v1.8.27's tests/docs (MIT licence, inside
-the tarball), kept at ../shared/quarto/quarto-1.8.27-test-docs.tar.xz and
-extracted afresh at test time. Each selected document is rendered by the
-offline renderer and by real Quarto, each from its own copy of the document's
-folder, and classified:
+The corpus is a subset of quarto-cli v1.8.27's tests/docs (MIT licence,
+tests/conformance/quarto-docs/COPYING.md), kept in the repository at
+tests/conformance/quarto-docs/: the documents in DOCS and the files they name.
+Each selected document is rendered by the offline renderer and by real Quarto,
+each from its own copy of the document's folder, and classified:
 
 - "refused": the offline renderer raised RenderError naming a construct and a
   file (or line): it declined what it does not implement. Passes.
@@ -33,7 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,11 +41,11 @@ from pathlib import Path
 import pytest
 
 from tests.readable import _Reader, normalise, numbers, pdf_text
-from tests.renderers import ROOT, quarto_command, unavailable
+from tests.renderers import INSTALL_HINT, ROOT, quarto_command, unavailable
 
 pytestmark = [pytest.mark.render, pytest.mark.quarto]
 
-TARBALL = ROOT.parent / "shared" / "quarto" / "quarto-1.8.27-test-docs.tar.xz"
+CORPUS = ROOT / "tests" / "conformance" / "quarto-docs"
 QUARTO_TIMEOUT = 120
 
 # Relative to docs/ in the tarball; one reason each. HTML unless the document
@@ -324,18 +323,11 @@ def render_quarto(docs: Path, rel: str, work: Path, quarto: str):
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
-    if not TARBALL.is_file():
-        unavailable(f"Quarto's test documents are not at {TARBALL}",
-                    "put quarto-1.8.27-test-docs.tar.xz in ../shared/quarto/")
     quarto = quarto_command()
     if quarto is None:
-        unavailable("Quarto is not installed",
-                    "install it with: bash ../shared/quarto/install.sh")
+        unavailable("Quarto is not installed", INSTALL_HINT)
     base = tmp_path_factory.mktemp("conformance")
-    with tarfile.open(TARBALL) as tar:
-        tar.extractall(base, filter="data")
-    docs = base / "docs"
-    assert docs.is_dir(), f"{TARBALL} has no docs/ folder"
+    docs = CORPUS
 
     t0 = time.perf_counter()
     results: dict[str, Outcome] = {}
@@ -401,3 +393,41 @@ def test_selection_is_explicit_and_large_enough():
     assert set(KNOWN) <= set(DOCS), set(KNOWN) - set(DOCS)
     assert set(EDITS) <= set(DOCS), set(EDITS) - set(DOCS)
     assert all(reason.strip() for reason in DOCS.values())
+
+
+def _named_files(qmd: Path) -> list[str]:
+    """Relative files a document names: images and links in Markdown, and the
+    bibliography, csl and filters of its front matter."""
+    text = qmd.read_text(encoding="utf-8")
+    names = re.findall(r"\]\(([^)\s#{]+)", text)
+    names += re.findall(r"^\s*(?:bibliography|csl)\s*:\s*[\"']?([^\s\"']+)", text, re.M)
+    names += re.findall(r"^\s*-\s*([\w./-]+\.lua)\s*$", text, re.M)
+    return [n for n in names if not re.match(r"^[a-z]+:", n)]
+
+
+# Files a document names that quarto-cli's tests/docs does not have either (the
+# renders then show a broken image or no bibliography in both renderers alike).
+ABSENT_UPSTREAM = {
+    ("test-citeproc.qmd", "references.bib"),
+    ("smoke-all/crossrefs/callout/docx-callout-xref-1.qmd", "./test.jpg"),
+    *((f"smoke-all/crossrefs/float/html/html-float-{k}.qmd", "img/surus.jpg") for k in (2, 3, 4, 6)),
+    ("smoke-all/crossrefs/float/html/html-float-5.qmd", "img/thinker.jpg"),
+}
+
+
+def test_corpus_is_in_the_repository_and_complete():
+    """Every document of DOCS and every file it names is in tests/conformance/
+    quarto-docs (nothing outside the repository), beside Quarto's licence, and the
+    corpus stays small."""
+    assert (CORPUS / "COPYING.md").read_text(encoding="utf-8").startswith("MIT License")
+    missing = []
+    for rel in DOCS:
+        qmd = CORPUS / rel
+        if not qmd.is_file():
+            missing.append(rel)
+            continue
+        missing += [f"{rel} -> {n}" for n in _named_files(qmd)
+                    if (rel, n) not in ABSENT_UPSTREAM and not (qmd.parent / n).is_file()]
+    assert not missing, f"not in {CORPUS.relative_to(ROOT)}: {missing}"
+    big = [p.name for p in CORPUS.rglob("*") if p.is_file() and p.stat().st_size > 1_000_000]
+    assert not big, f"files over 1 MB in the corpus: {big}"

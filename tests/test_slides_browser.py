@@ -1,5 +1,5 @@
-"""The slides in a real browser, as a presenter uses them: Debian's Chromium
-(Playwright, the machinery of tests/test_browser.py) at 1280 x 720, once for each
+"""The slides in a real browser, as a presenter uses them: Chromium or Chrome
+(found by tests/browser_path.py; Playwright, the machinery of tests/test_browser.py) at 1280 x 720, once for each
 renderer's slides.html.
 
 The deck loads with no request other than file:/data: and no console error; the
