@@ -227,7 +227,8 @@ def multiplicity_table(R) -> str:
                      adj(s.holm4, name), adj(s.bh4, name), adj(s.holm4_best, name),
                      adj(s.bh4_best, name)])
     for name in ("satisfaction with life", "mood"):
-        rows.append([f"{name}: sensitivity, the three reported P values only (pain included)",
+        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.reported))} reported P values only "
+                     "(pain included)",
                      fmt.p(s.reported[name]), adj(s.holm3, name), adj(s.bh3, name), "", ""])
     return md_table(["Outcome", "Reported P", "Holm, unknown = 1", "BH, unknown = 1",
                      f"Holm, unknown = {floor}", f"BH, unknown = {floor}"], rows, "lrrrrr",
@@ -383,7 +384,9 @@ def sensitivity_table(R) -> str:
     for u, best in s.best_by_unpublished_p.items():
         h, b = best["holm"], best["fdr_bh"]
         kept = [n for n in names if h[n][1] or b[n][1]]
-        rows.append(["P of the two unpublished secondary outcomes", f"{fmt.p(u)}{mark('unpublished_p', u)}",
+        n_unpub = sum(p is None for p in s.family4.values())
+        rows.append([f"P of the {fmt.words(n_unpub)} unpublished secondary outcomes",
+                     f"{fmt.p(u)}{mark('unpublished_p', u)}",
                      "adjusted P, Holm / false discovery rate: "
                      + "; ".join(f"{n} {fmt.p(h[n][0])} / {fmt.p(b[n][0])}" for n in names),
                      ("kept: " + ", ".join(kept)) if kept else
