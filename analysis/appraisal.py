@@ -386,6 +386,22 @@ def assumptions_box(R) -> str:
         "@sec-sensitivity shows how the conclusions move.\n")
 
 
+def tests_sentence(rs) -> str:
+    """Which common tests give the published responder P, and what they have in common; says
+    'no common test' when none does."""
+    from .claims import rounding_words
+    unp, pai = W.matching_unpaired(rs), W.matching_paired_splits(rs)
+    if not unp and not pai:
+        return ("No common test rounds to it, unpaired or paired (for any possible split); the paper "
+                "may have used another analysis.")
+    text = f"{fmt.capital(rounding_words(rs))} round{'s' if len(unp) == 1 and not pai else ''} to it."
+    if unp and not pai:
+        text += (" " + ("It treats" if len(unp) == 1 else "All of these treat")
+                 + " the LDN and placebo periods as two independent groups of women, which ignores the "
+                   "pairing whichever test it is.")
+    return text
+
+
 def do_does(n: int) -> str:
     """'one of them does', 'two of them do'."""
     return f"{fmt.words(n)} of them {'does' if n == 1 else 'do'}"

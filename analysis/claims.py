@@ -214,6 +214,11 @@ RULES = {
 RULES.update({cid: "judgment: " + b["why"] for cid, b in JUDGED_ON.items()})
 
 
+def verdict_of(R, claim_id: str) -> str:
+    """The verdict label of one claim (for a sentence that quotes it)."""
+    return next(v.verdict for v in verdicts(R) if v.claim_id == claim_id)
+
+
 def _secondary_verdict(sec, name: str) -> str:
     if sec.reported[name] >= ALPHA:
         return NOT_SUPPORTED

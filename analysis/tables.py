@@ -92,7 +92,7 @@ def claims_summary_table(R) -> str:
              f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict != NOT_TESTABLE]
     untestable = [v for v in vs if v.verdict == NOT_TESTABLE]
     if untestable:
-        rows.append([f"{fmt.words(len(untestable)).capitalize()} more claims", f"**{NOT_TESTABLE}**",
+        rows.append([fmt.capital(fmt.count(len(untestable), "more claim")), f"**{NOT_TESTABLE}**",
                      "; ".join(fmt.text(v.short) for v in untestable)])
     return md_table(["The post's claim", "Verdict", "Why"], rows, widths=[30, 16, 54])
 

@@ -166,7 +166,7 @@ def later_trials_sentence(R) -> str:
     ids, pkg = later_ids(R), R.pkg
     if not ids:
         return "no randomized trial has reported."
-    cites = "; ".join(results_citation(pkg, s)[2:-1] for s in ids)
+    cites = "; ".join("@" + results_citation(pkg, s)[2:-1] for s in ids)
     text = (f"{fmt.count(len(ids), 'randomized trial')} "
             f"{'has' if len(ids) == 1 else 'have'} reported: {_design_group_words(R, ids)} [@{cites}]")
     unverified = [short_label(pkg, s) for s in ids
@@ -402,3 +402,147 @@ def n_unpublished(sec) -> int:
 def n_reported(sec) -> int:
     """Outcomes with a published P (pain included): the reported-only family."""
     return len(sec.reported)
+
+
+# ------------------------------------------------------- sentence pieces ----
+
+FRAGILE_AT = 2  # a result is called fragile when changing this many outcomes or fewer moves it across alpha
+
+
+def is_fragile(rs) -> bool:
+    """Fragile: the paired P is undetermined, or at most FRAGILE_AT outcome changes (Fisher's
+    fragility or reverse fragility index, or the paired index for the test in force) move P."""
+    f = rs.fragility.estimate
+    paired_most = rs.paired_fragility[rs.headline.test]["max"]
+    return (paired_undetermined(rs) or (f is not None and f <= FRAGILE_AT)
+            or (paired_most is not None and paired_most <= FRAGILE_AT))
+
+
+def fragile_everywhere(rs) -> bool:
+    """Fragile by Fisher's test and by the paired test in force alike."""
+    f = rs.fragility.estimate
+    paired_most = rs.paired_fragility[rs.headline.test]["max"]
+    return (f is not None and f <= FRAGILE_AT) and (paired_most is not None and paired_most <= FRAGILE_AT)
+
+
+def paired_state(rs) -> str:
+    """'cannot be determined from the published data' or where every split puts the paired P."""
+    return ("cannot be determined from the published data" if paired_undetermined(rs)
+            else paired_side_words(rs))
+
+
+def have(n: int) -> str:
+    return "has" if int(n) == 1 else "have"
+
+
+def period_words(des) -> str:
+    """The unequal periods and what follows from them: 'the placebo condition was a third as long
+    as the drug condition, so its end point came earlier in the study, which favours LDN if
+    symptoms ease with time on study'."""
+    if des.weeks_placebo == des.weeks_ldn:
+        return "the two conditions lasted equally long"
+    text = f"the placebo condition was {ratio_words(des)} as the drug condition"
+    if des.endpoint_gap_weeks > 0:
+        text += (", so its end point came earlier in the study, which favours LDN if symptoms ease "
+                 "with time on study")
+    return text
+
+
+def later_pool_sentence(R) -> str:
+    """The verdict's tail: 'the larger trials since have not confirmed a benefit that patients
+    would notice', or what they did show."""
+    later = R.evidence.pooled[LATER]
+    k = n_later(R)
+    if k == 0:
+        return "no randomized trial has tested it since"
+    who = "the larger trials since" if len(larger_than_index(R)) == k else "the trials since"
+    if no_clear_benefit(later):
+        return f"{who} have not confirmed a benefit that patients would notice"
+    return f"{who} show a benefit on average (pooled g = {fmt.num(later.estimate, 2)})"
+
+
+def pain_interval_words(pain) -> str:
+    """'The interval lies entirely above zero: the data favour LDN, by anything from a little to a
+    fair amount.' or what it says otherwise."""
+    lo, hi = pain.ci_t.low, pain.ci_t.high
+    side = zero_side(lo, hi)
+    text = f"The interval {zero_words(lo, hi)}"
+    if side == "above":
+        return text + ": the data favour LDN, by anything from a little to a fair amount."
+    if side == "below":
+        return text + ": the data favour placebo."
+    return text + ": the data are compatible with no difference."
+
+
+def final_words(R) -> str:
+    """FINAL's own interval against the 2013 effect, read as the report does."""
+    f = R.evidence.final_includes_2013
+    ci = fmt.ci(f.final_low, f.final_high, 2)
+    if f.includes:
+        text = (f"Nor did FINAL simply \u201cfind no benefit\u201d: its own interval for g, {ci}, includes "
+                "the 2013 effect")
+        return text + ("; what it does is make a large benefit unlikely." if f.final_low > -LARGE_G
+                       else ", and does not rule out a large benefit either.")
+    return f"FINAL's own interval for g, {ci}, excludes the 2013 effect."
+
+
+def replication_words(R) -> str:
+    """'both found much smaller effects' for the trials the power sentence names (Bested and FINAL)."""
+    ev = R.evidence
+    g13 = ev.g13.estimate
+    named = [s for s in ("final2024", "bested2023") if s in ev.trials]
+    smaller = [s for s in named if much_smaller(ev.trials[s].estimate, g13)]
+    if len(smaller) == len(named) == 2:
+        return "both found much smaller effects"
+    if not smaller:
+        return "neither found a much smaller effect"
+    return f"{fmt.join(short_label(R.pkg, s) for s in smaller)} found a much smaller effect"
+
+
+def carried_sentence(R) -> str:
+    """Which trials carry the benefit (own interval below zero), and any crossover close to null."""
+    ev, pkg = R.evidence, R.pkg
+    carriers = carried_by(R)
+    if not carriers:
+        return "No single trial's own interval lies below zero."
+    text = f"The benefit is carried by {fmt.join(study_label(pkg, s) for s in carriers)}"
+    crossovers = [s for s in dict.fromkeys(x for ids in ev.sets.values() for x in ids)
+                  if s not in carriers and pkg.studies.loc[s, "design"] == "crossover"
+                  and near_null(ev.trials[s])]
+    if crossovers:
+        text += (", not by crossover trials as such: "
+                 + fmt.join(f"the {short_label(pkg, s)} crossover" for s in crossovers)
+                 + f" {'is' if len(crossovers) == 1 else 'are'} close to null")
+    return text + "."
+
+
+def grim_fit_words(R) -> str:
+    """'Only n = 28 fits both', or which n fit when several do."""
+    fits = list(R.grim.fits)
+    if len(fits) == 1:
+        return f"Only n = {fits[0]} fits both"
+    return f"n = {fmt.join(map(str, fits), conj='or')} fit both; we use n = {R.n}"
+
+
+def grim_match_words(R) -> str:
+    """Whether the analysed n matches the registry's baseline table and the conference completers."""
+    g = R.grim
+    same = [f"the registry's baseline table ({g.registry_baseline} women)" if g.registry_baseline == R.n else None,
+            f"the completers in the conference report ({g.conference_completers})"
+            if g.conference_completers == R.n else None]
+    same = [x for x in same if x]
+    if same:
+        return f"It matches {fmt.join(same)}, so we use n = {R.n} below; it remains an inference."
+    return (f"It matches neither the registry's baseline table ({g.registry_baseline} women) nor the "
+            f"completers in the conference report ({g.conference_completers}); we use n = {R.n} below, "
+            "an inference.")
+
+
+def nominal_words(sec) -> str:
+    """Unadjusted, which of satisfaction with life and mood are nominally significant."""
+    names = [n for n in ("satisfaction with life", "mood") if sec.reported[n] < ALPHA]
+    if len(names) == 2:
+        return "both are nominally significant, but neither has been replicated"
+    if not names:
+        return "neither is significant even unadjusted"
+    return f"only {names[0]} is nominally significant, and it has not been replicated"
