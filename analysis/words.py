@@ -168,7 +168,7 @@ def later_trials_sentence(R) -> str:
         return "no randomized trial has reported."
     cites = "; ".join("@" + results_citation(pkg, s)[2:-1] for s in ids)
     text = (f"{fmt.count(len(ids), 'randomized trial')} "
-            f"{'has' if len(ids) == 1 else 'have'} reported: {_design_group_words(R, ids)} [@{cites}]")
+            f"{'has' if len(ids) == 1 else 'have'} reported: {_design_group_words(R, ids)} [{cites}]")
     unverified = [short_label(pkg, s) for s in ids
                   if not isinstance(pkg.studies.loc[s, "doi"], str) or not pkg.studies.loc[s, "doi"]]
     if unverified:
@@ -516,11 +516,11 @@ def carried_sentence(R) -> str:
     return text + "."
 
 
-def grim_fit_words(R) -> str:
-    """'Only n = 28 fits both', or which n fit when several do."""
+def grim_fit_words(R, *, start: bool = True) -> str:
+    """'Only n = 28 fits both', or which n fit when several do (``start``: begins a sentence)."""
     fits = list(R.grim.fits)
     if len(fits) == 1:
-        return f"Only n = {fits[0]} fits both"
+        return f"{'Only' if start else 'only'} n = {fits[0]} fits both"
     return f"n = {fmt.join(map(str, fits), conj='or')} fit both; we use n = {R.n}"
 
 
@@ -546,3 +546,15 @@ def nominal_words(sec) -> str:
     if not names:
         return "neither is significant even unadjusted"
     return f"only {names[0]} is nominally significant, and it has not been replicated"
+
+
+def assumptions_words() -> str:
+    """'Two numbers the papers do not give are assumed, and one choice of test is made', counted
+    from results.ASSUMPTIONS (a number is an assumed value, a string a choice)."""
+    from .results import ASSUMPTIONS
+    numbers = sum(not isinstance(d, str) for d, _, _ in ASSUMPTIONS.values())
+    choices = len(ASSUMPTIONS) - numbers
+    text = f"{fmt.capital(fmt.count(numbers, 'number'))} the papers do not give {'is' if numbers == 1 else 'are'} assumed"
+    if choices:
+        text += f", and {fmt.count(choices, 'choice')} of test {'is' if choices == 1 else 'are'} made"
+    return text
