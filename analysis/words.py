@@ -521,7 +521,7 @@ def grim_fit_words(R, *, start: bool = True) -> str:
     fits = list(R.grim.fits)
     if len(fits) == 1:
         return f"{'Only' if start else 'only'} n = {fits[0]} fits both"
-    return f"n = {fmt.join(map(str, fits), conj='or')} fit both; we use n = {R.n}"
+    return f"n = {fmt.join(map(str, fits), conj='or')} fit both; at n = {R.n}, the n used below"
 
 
 def grim_match_words(R) -> str:

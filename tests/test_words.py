@@ -39,3 +39,159 @@ def test_the_number_word_check_fails_on_a_planted_count(tmp_path):
     assert "three" in found[0] and "a third" in found[1] and "both" in found[1]
     assert "fig-alt" in found[2] and "two" in found[2]
     assert "two-sided" not in joined and "one trial" not in joined
+
+
+# ---------------------------------------------- results with other data ----
+# Until the roster is data (issue 22, point 1), a later trial is added at the results
+# level: its conversion, its row in studies.csv and sources.csv, the analysis sets and
+# the poolings, exactly as results._evidence builds them. Every word below must follow.
+
+from analysis import appraisal, claims, fmt, meta  # noqa: E402
+from analysis import words as W  # noqa: E402
+from analysis.data import load  # noqa: E402
+from analysis.results import compute  # noqa: E402
+
+
+def _pool(ev, ids):
+    return meta.random_effects([ev.trials[i].estimate for i in ids],
+                               [ev.trials[i].extra["var"] for i in ids], method="reml", labels=ids)
+
+
+def with_later_trial(R, sid, d, n1, n2, label, bib_key="synthetic2099"):
+    """R with one more later parallel trial reporting Cohen's d (negative = LDN better)."""
+    pkg, ev = R.pkg, R.evidence
+    row = {c: None for c in pkg.studies.columns}
+    row.update(label=label, design="parallel", randomized=True, role="later-trial", doi="10.0000/x")
+    pkg.studies.loc[sid] = row
+    src = {c: None for c in pkg.sources.columns}
+    src.update(study_id=sid, kind="abstract", tag="A", bib_key=bib_key)
+    pkg.sources.loc[f"{sid}-abstract"] = src
+    ev.trials[sid] = meta.smd_from_d(d, n1, n2)
+    for name in ("randomized", "with pilot", "later trials", "parallel only"):
+        ev.sets[name] = list(ev.sets[name]) + [sid]
+    ev.pooled = {name: _pool(ev, ids) for name, ids in ev.sets.items()}
+    return R
+
+
+@pytest.fixture()
+def R():
+    return compute(load())
+
+
+def test_today_words(R):
+    """Today's data, read by the rules (the snapshot the rules must reproduce)."""
+    assert W.later_count(R) == fmt.count(len(R.evidence.sets["later trials"]), "later randomized trial")
+    assert W.heterogeneity_words(R.evidence.pooled["randomized"]).startswith("Heterogeneity is moderate")
+    assert "unable to rule out a small benefit" in W.pooled_reading(R.evidence.pooled["later trials"])
+    assert W.ratio_words(R.design) == "a third as long"
+
+
+def test_a_fourth_null_later_trial_changes_every_count(R):
+    k0 = W.n_later(R)
+    R = with_later_trial(R, "synth", 0.05, 150, 150, "SYNTH: Null et al. 2099")
+    k = k0 + 1
+    assert W.n_later(R) == k
+    assert W.later_count(R) == f"{fmt.words(k)} later randomized trials"
+    assert W.larger_words(R) == f"{fmt.words(k)} larger randomized trials"
+    sentence = W.later_trials_sentence(R)
+    assert sentence.startswith(f"{fmt.words(k)} randomized trials have reported")
+    assert "SYNTH" in sentence and "@synthetic2099" in sentence and "300" in sentence
+    v = {x.claim_id: x for x in claims.verdicts(R)}
+    assert v["c14"].reason == f"true when written; {fmt.words(k)} randomized trials since"
+    assert "300 participants" in v["c14"].evidence
+    assert f"none of the {fmt.words(k)} later randomized trials showed a benefit" in v["c01"].evidence
+    assert v["c01"].verdict == claims.NOT_SUPPORTED
+    notes = appraisal.critical_notes(R)
+    assert f"the {fmt.words(k)} later randomized trials give" in notes[0]
+    assert f"with only {fmt.words(k)} trials" in W.pooled_reading(R.evidence.pooled["later trials"])
+    # the judgments that weighed the later trials ask to be re-read, naming the new trial
+    R.pkg.studies.loc["synth", "role"] = "later-trial"
+    stale = claims.stale_judgments(R.pkg)
+    assert any(s.startswith("data/claims.csv row c05") and "added: synth" in s for s in stale), stale
+
+
+def test_a_later_trial_with_a_clear_benefit_turns_the_verdicts(R):
+    R = with_later_trial(R, "synth", -0.3, 500, 500, "SYNTH: Benefit et al. 2099")
+    R = with_later_trial(R, "synth2", -0.3, 500, 500, "SYNTH2: Benefit et al. 2099", "synthetic2100")
+    later = R.evidence.pooled["later trials"]
+    assert later.hk.high < 0, "the planted trial must make the later pool show a benefit"
+    v = {x.claim_id: x for x in claims.verdicts(R)}
+    assert v["c01"].verdict == claims.PARTLY
+    assert v["c18"].verdict == claims.SUPPORTED
+    k = W.n_later(R)
+    assert "SYNTH g = " in v["c01"].evidence and f"two of the {fmt.words(k)}" in v["c01"].evidence
+    assert W.later_verdict_words(R) == "showed a benefit on average"
+    assert appraisal.critical_notes(R)[0].startswith("**Replicated on average.**")
+    assert "show a benefit on average" in W.later_pool_sentence(R)
+
+
+def test_a_larger_trial_is_named_only_when_it_is_larger(R):
+    R = with_later_trial(R, "tiny", 0.0, 5, 5, "TINY: Small et al. 2099")
+    k = W.n_later(R)
+    assert W.larger_words(R) == f"{fmt.count(k, 'randomized trial')} ({fmt.words(k - 1)} of them larger)"
+
+
+def test_an_erratum_that_leaves_no_test_matching(R, monkeypatch):
+    """The issue's erratum: placebo responders 11% -> 14% (n held at today's analysed n)."""
+    import analysis.results as results
+    pkg = R.pkg
+    nid = "y13.responders.placebo"
+    row = pkg.numbers.loc[nid].copy()
+    assert row["value"] == 11, "the erratum test starts from today's published value"
+    pkg.numbers.loc[nid, "value"] = 14.0
+    n_today = R.n
+    real = results.stats.grim_consistent_ns
+    monkeypatch.setattr(results.stats, "grim_consistent_ns",
+                        lambda pcts, ns: [n_today] if n_today in real(pcts, ns) else real(pcts, ns))
+    E = compute(pkg)
+    rs = E.responders
+    assert not rs.tests_rounding_to_published
+    assert claims.rounding_words(rs) == "no common test"
+    assert W.published_p_words(rs) == "matches no common test, paired or unpaired"
+    v = {x.claim_id: x for x in claims.verdicts(E)}
+    assert "matched by no common test;" in v["c12"].evidence
+    assert "matched by ," not in v["c12"].evidence and "both unpaired" not in v["c12"].evidence
+    table = appraisal.key_numbers_table(E)
+    unpaired_row = next(line for line in table.splitlines() if line.startswith("| Responder P, unpaired"))
+    assert "no common test gives it" in unpaired_row and unpaired_row.rstrip(" |").endswith("other analyses give")
+    assert appraisal.tests_sentence(rs).startswith("No common test rounds to it")
+    frag = W.fragility_words(rs)
+    assert frag != "one placebo responder fewer would make it significant"
+    assert frag.endswith("would make it significant") and "placebo" in frag
+    stale = claims.stale_judgments(pkg)
+    assert any(s.startswith("data/claims.csv row c04") and "y13.responders.placebo was 11" in s for s in stale)
+
+
+def test_no_stale_judgment_today(R):
+    assert claims.stale_judgments(R.pkg) == []
+
+
+def test_every_claim_has_a_rule():
+    pkg = load()
+    assert set(pkg.claims.index) <= set(claims.RULES)
+    for cid, rule in claims.RULES.items():
+        assert rule.startswith(("computed", "judgment")), cid
+
+
+@pytest.mark.parametrize("lo,hi,words", [
+    (-0.3, 41.2, "just includes zero"), (-10, 30, "includes zero"), (2.2, 19.4, "lies entirely above zero"),
+    (0.5, 19.4, "lies just above zero"), (-5, -1, "lies entirely below zero")])
+def test_zero_words(lo, hi, words):
+    assert W.zero_words(lo, hi) == words
+
+
+@pytest.mark.parametrize("i2,band", [(0.1, "low"), (0.35, "low to moderate"), (0.47, "moderate"),
+                                     (0.55, "moderate to substantial"), (0.8, "substantial to considerable"),
+                                     (0.95, "considerable")])
+def test_i2_bands_follow_the_handbook(i2, band):
+    assert W.i2_band(i2) == band
+
+
+def test_number_words_from_one_function():
+    assert [fmt.count(n, "trial") for n in (1, 2, 12, 13)] == ["one trial", "two trials", "twelve trials",
+                                                               "13 trials"]
+    assert fmt.ratio(4 / 12, "long") == "a third as long" and fmt.ratio(2, "large") == "twice as large"
+    assert fmt.ratio(0.37, "long") == "0.37 times as long"
+    assert fmt.share(3 / 28) == "about one in ten"
+    with pytest.raises(ValueError):
+        fmt.join([])
