@@ -558,3 +558,8 @@ def assumptions_words() -> str:
     if choices:
         text += f", and {fmt.count(choices, 'choice')} of test {'is' if choices == 1 else 'are'} made"
     return text
+
+
+def more_or_less(diff: float) -> str:
+    """'more' when LDN reduced pain more than placebo (a positive difference in reduction)."""
+    return "more" if diff > 0 else "no more"
