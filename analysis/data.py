@@ -159,9 +159,33 @@ def load(root: Path | str | None = None) -> Package:
                    pooling=frames["pooling"], pooling_sets=frames["pooling_sets"], _files=files)
 
 
-def validate(root: Path | str | None = None) -> list[DataError]:
-    """Every problem in the package at ``root``, in file, row and field order (empty if valid)."""
-    return _check(Path(root) if root is not None else DEFAULT_ROOT)[0]
+def validate(root: Path | str | None = None, *, bibliography: Path | str | None = None) -> list[DataError]:
+    """Every problem in the package at ``root``, in file, row and field order (empty if valid).
+    With ``bibliography`` (a .bib file), also every sources.csv bib_key that it lacks."""
+    errors, tables, _, files = _check(Path(root) if root is not None else DEFAULT_ROOT)
+    if bibliography is not None and "sources" in tables:
+        errors.extend(_bib_keys(tables["sources"], files["sources"], Path(bibliography)))
+    return errors
+
+
+_BIB_KEY_RE = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def bib_keys(path: Path) -> set[str]:
+    """The citation keys a BibTeX file defines."""
+    return set(_BIB_KEY_RE.findall(path.read_text(encoding="utf-8")))
+
+
+def _bib_keys(table: _Table, fname: str, bib: Path) -> list[DataError]:
+    try:
+        keys = bib_keys(bib)
+    except FileNotFoundError:
+        return [DataError(f"the bibliography {bib.name} is missing; every bib_key of {fname} must be an "
+                          "entry in it. Restore it.", file=bib.name, rule="missing-file")]
+    return [DataError(f"bib_key '{r['bib_key']}' is not an entry in {bib.name}. Add the entry "
+                      f"(@article{{{r['bib_key']}, ...}}) there, or correct the key.",
+                      field="bib_key", rule="bib-key", **_ctx(table, i, fname, "source_id"))
+            for i, r in enumerate(table.rows) if r["bib_key"] and r["bib_key"] not in keys]
 
 
 # --------------------------------------------------------------------------- internals
