@@ -377,7 +377,8 @@ def assumptions_box(R) -> str:
     lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
              f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}; the "
              "headline adjustment sets them to 1 (conservative), this value gives the other bound.",
-             f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}."]
+             f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}.",
+             _analysed_n_line(R)]
     state = ("These are the defaults." if not a.changed else
              "Changed from the defaults in this render: " + ", ".join(a.changed) + ".")
     return "\n".join(lines) + (
@@ -400,6 +401,13 @@ def tests_sentence(rs) -> str:
                  + " the LDN and placebo periods as two independent groups of women, which ignores the "
                    "pairing whichever test it is.")
     return text
+
+
+def _analysed_n_line(R) -> str:
+    """The analysed-n assumption for the box: the n in force, why, and every n GRIM allows."""
+    g = R.grim
+    allowed = (f"GRIM allows n = {g.fits_text}" if g.ambiguous else f"GRIM allows only n = {g.fits_text}")
+    return (f"- analysed n = {g.n}, {g.n_reason}: {R.assumptions.describe['analysed_n']}; {allowed}.")
 
 
 def do_does(n: int) -> str:

@@ -42,35 +42,14 @@ def test_the_number_word_check_fails_on_a_planted_count(tmp_path):
 
 
 # ---------------------------------------------- results with other data ----
-# Until the roster is data (issue 22, point 1), a later trial is added at the results
-# level: its conversion, its row in studies.csv and sources.csv, the analysis sets and
-# the poolings, exactly as results._evidence builds them. Every word below must follow.
+# A copy of the project with synthetic later trials (tests/synthetic.py: fixture rows
+# added as a maintainer would, never to the real data/) or with the issue's erratum.
 
-from analysis import appraisal, claims, fmt, meta  # noqa: E402
+from analysis import appraisal, claims, fmt  # noqa: E402
 from analysis import words as W  # noqa: E402
 from analysis.data import load  # noqa: E402
 from analysis.results import compute  # noqa: E402
-
-
-def _pool(ev, ids):
-    return meta.random_effects([ev.trials[i].estimate for i in ids],
-                               [ev.trials[i].extra["var"] for i in ids], method="reml", labels=ids)
-
-
-def with_later_trial(R, sid, d, n1, n2, label, bib_key="synthetic2099"):
-    """R with one more later parallel trial reporting Cohen's d (negative = LDN better)."""
-    pkg, ev = R.pkg, R.evidence
-    row = {c: None for c in pkg.studies.columns}
-    row.update(label=label, design="parallel", randomized=True, role="later-trial", doi="10.0000/x")
-    pkg.studies.loc[sid] = row
-    src = {c: None for c in pkg.sources.columns}
-    src.update(study_id=sid, kind="abstract", tag="A", bib_key=bib_key)
-    pkg.sources.loc[f"{sid}-abstract"] = src
-    ev.trials[sid] = meta.smd_from_d(d, n1, n2)
-    for name in ("randomized", "with pilot", "later trials", "parallel only"):
-        ev.sets[name] = list(ev.sets[name]) + [sid]
-    ev.pooled = {name: _pool(ev, ids) for name, ids in ev.sets.items()}
-    return R
+from tests.synthetic import add_trial, apply_erratum, project_copy, set_value  # noqa: E402
 
 
 @pytest.fixture()
@@ -78,72 +57,80 @@ def R():
     return compute(load())
 
 
+@pytest.fixture()
+def copy(tmp_path):
+    return project_copy(tmp_path / "p")
+
+
 def test_today_words(R):
-    """Today's data, read by the rules (the snapshot the rules must reproduce)."""
+    """Today's data, read by the rules."""
     assert W.later_count(R) == fmt.count(len(R.evidence.sets["later trials"]), "later randomized trial")
     assert W.heterogeneity_words(R.evidence.pooled["randomized"]).startswith("Heterogeneity is moderate")
     assert "unable to rule out a small benefit" in W.pooled_reading(R.evidence.pooled["later trials"])
     assert W.ratio_words(R.design) == "a third as long"
 
 
-def test_a_fourth_null_later_trial_changes_every_count(R):
+def test_a_later_null_trial_changes_every_count(R, copy):
     k0 = W.n_later(R)
-    R = with_later_trial(R, "synth", 0.05, 150, 150, "SYNTH: Null et al. 2099")
+    sid = add_trial(copy, "md_ci")
+    S = compute(load(copy / "data"))
     k = k0 + 1
-    assert W.n_later(R) == k
-    assert W.later_count(R) == f"{fmt.words(k)} later randomized trials"
-    assert W.larger_words(R) == f"{fmt.words(k)} larger randomized trials"
-    sentence = W.later_trials_sentence(R)
+    assert W.n_later(S) == k and sid in W.later_ids(S)
+    assert W.later_count(S) == f"{fmt.words(k)} later randomized trials"
+    assert W.larger_words(S) == f"{fmt.words(k)} larger randomized trials"
+    sentence = W.later_trials_sentence(S)
     assert sentence.startswith(f"{fmt.words(k)} randomized trials have reported")
-    assert "SYNTH" in sentence and "@synthetic2099" in sentence and "300" in sentence
-    v = {x.claim_id: x for x in claims.verdicts(R)}
+    n_new = fmt.integer(W.trial_n(S.evidence.trials[sid]))
+    assert "SYNTH\\-MDCI" in sentence and n_new in sentence
+    assert "@" + S.pkg.sources[S.pkg.sources["study_id"] == sid].iloc[0]["bib_key"] in sentence
+    v = {x.claim_id: x for x in claims.verdicts(S)}
     assert v["c14"].reason == f"true when written; {fmt.words(k)} randomized trials since"
-    assert "300 participants" in v["c14"].evidence
+    assert f"{n_new} participants" in v["c14"].evidence
     assert f"none of the {fmt.words(k)} later randomized trials showed a benefit" in v["c01"].evidence
     assert v["c01"].verdict == claims.NOT_SUPPORTED
-    notes = appraisal.critical_notes(R)
-    assert f"the {fmt.words(k)} later randomized trials give" in notes[0]
-    assert f"with only {fmt.words(k)} trials" in W.pooled_reading(R.evidence.pooled["later trials"])
+    assert f"the {fmt.words(k)} later randomized trials give" in appraisal.critical_notes(S)[0]
+    assert f"with only {fmt.words(k)} trials" in W.pooled_reading(S.evidence.pooled["later trials"])
     # the judgments that weighed the later trials ask to be re-read, naming the new trial
-    R.pkg.studies.loc["synth", "role"] = "later-trial"
-    stale = claims.stale_judgments(R.pkg)
-    assert any(s.startswith("data/claims.csv row c05") and "added: synth" in s for s in stale), stale
+    stale = claims.stale_judgments(S.pkg)
+    assert any(s.startswith("data/claims.csv row c05") and f"added: {sid}" in s for s in stale), stale
 
 
-def test_a_later_trial_with_a_clear_benefit_turns_the_verdicts(R):
-    R = with_later_trial(R, "synth", -0.3, 500, 500, "SYNTH: Benefit et al. 2099")
-    R = with_later_trial(R, "synth2", -0.3, 500, 500, "SYNTH2: Benefit et al. 2099", "synthetic2100")
-    later = R.evidence.pooled["later trials"]
-    assert later.hk.high < 0, "the planted trial must make the later pool show a benefit"
-    v = {x.claim_id: x for x in claims.verdicts(R)}
+def test_later_trials_with_a_clear_benefit_turn_the_verdicts(copy):
+    a, b = add_trial(copy, "md_ci"), add_trial(copy, "cohens_d")
+    for nid, value in (("smc.pain.difference", "-0.5"), ("smc.n.randomized.ldn", "500"),
+                       ("smc.n.randomized.placebo", "500"), ("sdd.pain.cohens-d", "0.3"),
+                       ("sdd.n.randomized.ldn", "500"), ("sdd.n.randomized.placebo", "500")):
+        set_value(copy, nid, "value", value)
+    set_value(copy, "smc.pain.difference", "low", "-0.7")
+    set_value(copy, "smc.pain.difference", "high", "-0.3")
+    S = compute(load(copy / "data"))
+    later = S.evidence.pooled["later trials"]
+    assert later.hk.high < 0, "the planted trials must make the later pool show a benefit"
+    v = {x.claim_id: x for x in claims.verdicts(S)}
     assert v["c01"].verdict == claims.PARTLY
     assert v["c18"].verdict == claims.SUPPORTED
-    k = W.n_later(R)
-    assert "SYNTH g = " in v["c01"].evidence and f"two of the {fmt.words(k)}" in v["c01"].evidence
-    assert W.later_verdict_words(R) == "showed a benefit on average"
-    assert appraisal.critical_notes(R)[0].startswith("**Replicated on average.**")
-    assert "show a benefit on average" in W.later_pool_sentence(R)
+    k = W.n_later(S)
+    assert f"two of the {fmt.words(k)} later randomized trials showed a benefit" in v["c01"].evidence
+    assert W.later_verdict_words(S) == "showed a benefit on average"
+    assert appraisal.critical_notes(S)[0].startswith("**Replicated on average.**")
+    assert "show a benefit on average" in W.later_pool_sentence(S)
+    assert {a, b} <= set(W.benefit_trials(S, W.later_ids(S)))
 
 
-def test_a_larger_trial_is_named_only_when_it_is_larger(R):
-    R = with_later_trial(R, "tiny", 0.0, 5, 5, "TINY: Small et al. 2099")
-    k = W.n_later(R)
-    assert W.larger_words(R) == f"{fmt.count(k, 'randomized trial')} ({fmt.words(k - 1)} of them larger)"
+def test_a_larger_trial_is_named_only_when_it_is_larger(copy):
+    add_trial(copy, "md_ci")
+    for nid in ("smc.n.randomized.ldn", "smc.n.randomized.placebo"):
+        set_value(copy, nid, "value", "5")
+    S = compute(load(copy / "data"))
+    k = W.n_later(S)
+    assert W.larger_words(S) == f"{fmt.count(k, 'randomized trial')} ({fmt.words(k - 1)} of them larger)"
 
 
-def test_an_erratum_that_leaves_no_test_matching(R, monkeypatch):
-    """The issue's erratum: placebo responders 11% -> 14% (n held at today's analysed n)."""
-    import analysis.results as results
-    pkg = R.pkg
-    nid = "y13.responders.placebo"
-    row = pkg.numbers.loc[nid].copy()
-    assert row["value"] == 11, "the erratum test starts from today's published value"
-    pkg.numbers.loc[nid, "value"] = 14.0
-    n_today = R.n
-    real = results.stats.grim_consistent_ns
-    monkeypatch.setattr(results.stats, "grim_consistent_ns",
-                        lambda pcts, ns: [n_today] if n_today in real(pcts, ns) else real(pcts, ns))
-    E = compute(pkg)
+def test_an_erratum_that_leaves_no_test_matching(R, copy):
+    """The issue's erratum: placebo responders 11% -> 14% (n 22 and 28 then fit)."""
+    assert R.pkg.value("y13.responders.placebo") == 11, "the erratum test starts from today's value"
+    apply_erratum(copy)
+    E = compute(load(copy / "data"))
     rs = E.responders
     assert not rs.tests_rounding_to_published
     assert claims.rounding_words(rs) == "no common test"
@@ -156,9 +143,10 @@ def test_an_erratum_that_leaves_no_test_matching(R, monkeypatch):
     assert "no common test gives it" in unpaired_row and unpaired_row.rstrip(" |").endswith("other analyses give")
     assert appraisal.tests_sentence(rs).startswith("No common test rounds to it")
     frag = W.fragility_words(rs)
-    assert frag != "one placebo responder fewer would make it significant"
+    assert frag != W.fragility_words(R.responders)
     assert frag.endswith("would make it significant") and "placebo" in frag
-    stale = claims.stale_judgments(pkg)
+    assert W.grim_fit_words(E).startswith(f"n = {fmt.join(map(str, E.grim.fits), conj='or')} fit both")
+    stale = claims.stale_judgments(E.pkg)
     assert any(s.startswith("data/claims.csv row c04") and "y13.responders.placebo was 11" in s for s in stale)
 
 
