@@ -516,12 +516,17 @@ def carried_sentence(R) -> str:
     return text + "."
 
 
-def grim_fit_words(R, *, start: bool = True) -> str:
-    """'Only n = 28 fits both', or which n fit when several do (``start``: begins a sentence)."""
+def grim_fit_words(R, *, start: bool = True, responders: bool = True) -> str:
+    """Which analysed n fit both responder percentages: 'Only n = 28 fits both, with 9 and 3
+    responders', or 'n = 22 or 28 fit both; at n = 28 there are 9 and 4 responders'
+    (``start``: begins a sentence; ``responders``: add the counts at the n in force)."""
     fits = list(R.grim.fits)
+    rs = R.responders
     if len(fits) == 1:
-        return f"{'Only' if start else 'only'} n = {fits[0]} fits both"
-    return f"n = {fmt.join(map(str, fits), conj='or')} fit both; at n = {R.n}, the n used below"
+        text = f"{'Only' if start else 'only'} n = {fits[0]} fits both"
+        return text + (f", with {rs.x_ldn} and {rs.x_pbo} responders" if responders else "")
+    text = f"n = {fmt.join(map(str, fits), conj='or')} fit both"
+    return text + (f"; at n = {R.n} there are {rs.x_ldn} and {rs.x_pbo} responders" if responders else "")
 
 
 def grim_match_words(R) -> str:
@@ -531,11 +536,16 @@ def grim_match_words(R) -> str:
             f"the completers in the conference report ({g.conference_completers})"
             if g.conference_completers == R.n else None]
     same = [x for x in same if x]
+    several = len(g.fits) > 1
+    if same and several:
+        return (f"Of these, n = {R.n} matches {fmt.join(same)}, so we use it below (an assumption, "
+                "stated in the box at the top); it remains an inference.")
     if same:
         return f"It matches {fmt.join(same)}, so we use n = {R.n} below; it remains an inference."
-    return (f"It matches neither the registry's baseline table ({g.registry_baseline} women) nor the "
-            f"completers in the conference report ({g.conference_completers}); we use n = {R.n} below, "
-            "an inference.")
+    return (f"{'n = ' + str(R.n) + ' matches' if several else 'It matches'} neither the registry's "
+            f"baseline table ({g.registry_baseline} women) nor the completers in the conference report "
+            f"({g.conference_completers}); we use n = {R.n} below"
+            + (" (an assumption, stated in the box at the top)" if several else "") + ", an inference.")
 
 
 def nominal_words(sec) -> str:

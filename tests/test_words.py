@@ -145,7 +145,9 @@ def test_an_erratum_that_leaves_no_test_matching(R, copy):
     frag = W.fragility_words(rs)
     assert frag != W.fragility_words(R.responders)
     assert frag.endswith("would make it significant") and "placebo" in frag
-    assert W.grim_fit_words(E).startswith(f"n = {fmt.join(map(str, E.grim.fits), conj='or')} fit both")
+    assert W.grim_fit_words(E) == (f"n = {fmt.join(map(str, E.grim.fits), conj='or')} fit both; at n = {E.n} "
+                                   f"there are {rs.x_ldn} and {rs.x_pbo} responders")
+    assert W.grim_match_words(E).startswith(f"Of these, n = {E.n} matches")
     stale = claims.stale_judgments(E.pkg)
     assert any(s.startswith("data/claims.csv row c04") and "y13.responders.placebo was 11" in s for s in stale)
 
