@@ -411,7 +411,9 @@ def _analysed_n_line(R) -> str:
 
 
 def do_does(n: int) -> str:
-    """'one of them does', 'two of them do'."""
+    """'one of them does', 'two of them do', 'none of them does'."""
+    if int(n) == 0:
+        return "none of them does"
     return f"{fmt.words(n)} of them {'does' if n == 1 else 'do'}"
 
 
@@ -446,7 +448,7 @@ def sensitivity_words(R) -> str:
     paired = ("; and the paired responder result "
               + ("stays undetermined under either version of " if mixed else "depends on the version of ")
               + "McNemar's test ("
-              + ", ".join(f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
+              + ", ".join(f"{fmt.of(t.below_alpha, rs.n_splits)} splits below "
                           f"{fmt.as_published(ALPHA)} with the {t.name} test" for t in tests) + ").")
     return later + sec + paired
 

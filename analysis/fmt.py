@@ -257,3 +257,13 @@ def citation(key: str) -> str:
     if not _IDENT.fullmatch(str(key)):
         raise ValueError(f"{key!r} is not a citation key (letters, digits, '.', '_', '-')")
     return f"[@{key}]"
+
+
+def of(k: int, n: int) -> str:
+    """'two of four', 'none of four', 'all four' (of a whole the sentence names next)."""
+    k, n = int(k), int(n)
+    if k == 0:
+        return f"none of {words(n)}"
+    if k == n and n > 1:
+        return f"all {words(n)}"
+    return f"{words(k)} of {words(n)}"

@@ -394,7 +394,7 @@ def sensitivity_table(R) -> str:
                      f"{t.name}{mark('paired_test', t.test)}",
                      f"P {fmt.p_exact(t.low)} to {fmt.p_exact(t.high)} over the "
                      f"{fmt.words(rs.n_splits)} possible splits",
-                     f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
+                     f"{fmt.of(t.below_alpha, rs.n_splits)} splits below "
                      f"{fmt.as_published(ALPHA)}"])
     return md_table(["Assumption", "Value", "What moves", "Conclusion"], rows, "llll",
                     widths=[22, 12, 44, 22])

@@ -573,3 +573,14 @@ def assumptions_words() -> str:
 def more_or_less(diff: float) -> str:
     """'more' when LDN reduced pain more than placebo (a positive difference in reduction)."""
     return "more" if diff > 0 else "no more"
+
+
+def splits_below_words(k: int, n: int) -> str:
+    """'two of the four possible splits give', 'one of the five possible splits gives',
+    'none of the five possible splits gives' (followed by 'P below 0.05')."""
+    k, n = int(k), int(n)
+    if k == 0:
+        return f"none of the {fmt.words(n)} possible splits gives"
+    if k == n:
+        return f"{'the only possible split gives' if n == 1 else 'all ' + fmt.words(n) + ' possible splits give'}"
+    return f"{fmt.words(k)} of the {fmt.words(n)} possible splits give{'s' if k == 1 else ''}"
