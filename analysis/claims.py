@@ -262,7 +262,7 @@ def verdicts(R) -> list[Verdict]:
     c13 = SUPPORTED if (bl.dreams_ldn > bl.dreams_pbo and bl.dreams_ldn >= bl.headache_ldn) else NOT_SUPPORTED
     c18 = (NOT_SUPPORTED if not pain_sig else OUT_OF_DATE if no_benefit_later else SUPPORTED)
     sizes = fmt.join([fmt.integer(W.trial_n(ev.trials[s])) for s in W.later_ids(R)]) if k_later else ""
-    placebo_much = pain.placebo >= 0.5 * pain.ldn
+    placebo_much = clinical.much_on_placebo(pain)
     replicated = ("Not replicated by the later trials." if no_benefit_later
                   else "The later trials pooled also show a benefit.")
 
