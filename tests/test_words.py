@@ -3,6 +3,7 @@ figure texts, and the rules in analysis.words, analysis.claims and analysis.appr
 exercised on results whose data differ from today's (an erratum; a fourth later trial)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,18 @@ def test_number_words_from_one_function():
     assert fmt.share(3 / 28) == "about one in ten"
     with pytest.raises(ValueError):
         fmt.join([])
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_no_two_inline_expressions_touch(name):
+    """`{python} a``{python} b` is one inline expression to the offline renderer but a
+    double-backtick code span to Quarto (the second is printed as code): keep a character
+    between them, or make them one expression."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    touching = [line.strip()[:80] for line in text.splitlines() if re.search(r"`\{python\}[^`]*``\{python\}", line)]
+    assert not touching, touching
+
+
+def test_the_touching_check_can_fail():
+    line = "they `{python} a``{python} b`."
+    assert re.search(r"`\{python\}[^`]*``\{python\}", line)
