@@ -278,6 +278,18 @@ def test_conversion_inputs_are_checked(tmp_path, column, value, needle):
     assert any(needle in str(e) for e in errs), [str(e) for e in errs]
 
 
+@pytest.mark.parametrize("study,sets,needle", [
+    ("final2024", "randomized;with pilot;parallel only", "belongs in the set 'later trials'"),
+    ("younger2013", "randomized;later trials", "holds only studies with role later-trial"),
+    ("younger2009", "with pilot;randomized", "holds only randomized studies"),
+])
+def test_the_named_sets_hold_what_their_names_say(tmp_path, study, sets, needle):
+    root = copy_project(tmp_path / "p")
+    _edit_csv(root / "data" / "pooling.csv", study, "sets", sets)
+    e = _one(problems(root), "set-membership")
+    assert e.key == f"study_id '{study}'" and needle in str(e)
+
+
 def test_analysed_n_stands_only_for_the_index_trial(tmp_path):
     root = copy_project(tmp_path / "p")
     _edit_csv(root / "data" / "pooling.csv", "bested2023", "n", "analysed_n")
