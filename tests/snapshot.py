@@ -57,7 +57,6 @@ def current(R=None) -> dict:
         "side_effects_joint": R.grim.side_effects_joint,
         "innova_p_from_d_3dp": round(ev.innova_p_from_d.p, 3),
         "innova_d_from_p_3dp": round(ev.innova_p_from_d.d_from_p, 3),
-        "later_trials": ev.later_ids,
     }
 
 
