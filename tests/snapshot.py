@@ -82,8 +82,13 @@ def expect(key: str, actual) -> None:
     """Assert that ``actual`` is the snapshot's ``key``, saying how to refresh it."""
     want = load()[key]
     got = json.loads(json.dumps(actual))  # tuples as lists, keys as strings, as stored
-    assert got == want, (f"{key}: computed {got!r}, tests/snapshot.json says {want!r}. If the data "
-                         f"changed on purpose, refresh with {REFRESH} and review the diff.")
+    if isinstance(got, dict) and isinstance(want, dict):  # name only the entries that differ
+        diff = {k: (want.get(k), got.get(k)) for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)}
+        shown = "; ".join(f"{k}: snapshot {w!r}, computed {g!r}" for k, (w, g) in diff.items())
+    else:
+        shown = f"computed {got!r}, tests/snapshot.json says {want!r}"
+    assert got == want, (f"{key}: {shown}. If the data changed on purpose, refresh with {REFRESH} "
+                         "and review the diff.")
 
 
 def main(argv: list[str]) -> int:
