@@ -349,6 +349,16 @@ def test_grim_leaving_no_n_stops_the_check_naming_the_rows(tmp_path):
         compute(load(root / "data"))
 
 
+def test_a_trial_the_report_discusses_by_name_must_stay_pooled(tmp_path):
+    root = copy_project(tmp_path / "p")
+    _edit_csv(root / "data" / "pooling.csv", "final2024", "sets", "")
+    _edit_csv(root / "data" / "pooling.csv", "final2024", "excluded", "a reason")
+    errs = problems(root)  # the rows are consistent (final2024 is no later trial of the sets then)...
+    assert [e.rule for e in errs] == [], [str(e) for e in errs]
+    run = check_cli(root)  # ... but the analysis needs it, and the check says so before any render
+    assert run.returncode == 2 and "final2024 must be pooled" in run.stderr, run.stderr
+
+
 def test_the_shipped_project_passes_the_check():
     assert problems(ROOT) == []
     run = check_cli(ROOT)
