@@ -6,7 +6,9 @@ problem as a one-paragraph message (file, line, row, field, rule, fix) and
 exit 2. Besides data/'s schemas and rules it checks that every bib_key is in
 references.bib and that GRIM leaves at least one analysed n for the 2013
 responder percentages (when several fit it says which and goes on: the analysed
-n is the report's parameter analysed_n). DEBUG=1 shows a traceback for
+n is the report's parameter analysed_n), and runs every recomputation once
+at the default assumptions, so that what would stop a render stops here,
+before any kernel starts. DEBUG=1 shows a traceback for
 unexpected failures.
 
 python -m analysis cite: print the "How to cite" line (from CITATION.cff and
@@ -51,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     g = grim_part(pkg)
+    # Every recomputation at the default assumptions: what would stop a render stops here.
+    from .results import compute
+    try:
+        compute(pkg)
+    except (ValueError, KeyError) as exc:
+        print(f"data check failed: the analysis cannot run on data/: {exc}\nNothing was rendered.",
+              file=sys.stderr)
+        return 2
     if g.ambiguous:
         print(f"  note: GRIM allows several analysed n for the 2013 responder percentages (data/numbers.csv, "
               f"y13.responders.ldn and y13.responders.placebo): n = {g.fits_text}. The report uses "

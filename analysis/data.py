@@ -75,7 +75,8 @@ ANALYSED_N = "analysed_n"  # pooling.csv's n for the index trial: the report's a
 REQUIRED_SETS = ("randomized", "later trials")
 # What each input must be in numbers.csv (its statistic column).
 _INPUT_STATISTICS = {"n": ("n",), "n_ldn": ("n",), "n_placebo": ("n",), "p": ("p",),
-                     "mean_ldn": ("mean", "mean_change"), "mean_placebo": ("mean", "mean_change"),
+                     "mean_ldn": ("mean", "mean_change", "score"),
+                     "mean_placebo": ("mean", "mean_change", "score"),
                      "sd_ldn": ("sd",), "sd_placebo": ("sd",)}
 
 _TAG_FOR_KIND = {"abstract": "A", "review-abstract": "A", "protocol": "A", "registry": "R", "news": "N"}
@@ -578,6 +579,24 @@ def _pooling_rules(tables: dict[str, _Table], files: dict[str, str]) -> list[Dat
                                     rule="pooled-or-excluded", **ctx))
         if not r["sets"]:
             continue
+        study = studies.get(sid) or {}
+        later, main = REQUIRED_SETS[1], REQUIRED_SETS[0]
+        in_sets = r["sets"].split(";")
+        if study.get("role") == "later-trial" and later not in in_sets:
+            errors.append(DataError(
+                f"a pooled later trial belongs in the set '{later}' (the report counts and pools the later "
+                f"trials from it). Add '{later}' to 'sets', or exclude the study with a reason.",
+                field="sets", rule="set-membership", **ctx))
+        if later in in_sets and study and study.get("role") != "later-trial":
+            errors.append(DataError(
+                f"'{later}' holds only studies with role later-trial in {files['studies']}; this one is "
+                f"'{study.get('role')}'. Remove '{later}' from 'sets', or correct the role.",
+                field="sets", rule="set-membership", **ctx))
+        if main in in_sets and study and study.get("randomized") is not True:
+            errors.append(DataError(
+                f"'{main}' holds only randomized studies; {files['studies']} does not mark this one "
+                f"randomized. Remove '{main}' from 'sets', or correct 'randomized' there.",
+                field="sets", rule="set-membership", **ctx))
         if conv is None:
             errors.append(DataError("a pooled study needs a conversion to Hedges' g. Fill in 'conversion' "
                                     f"({', '.join(CONVERSION_INPUTS)}).", field="conversion",

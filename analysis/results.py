@@ -47,6 +47,9 @@ POWER_TARGETS = (0.80, 0.90)
 MAIN_SET = "randomized"      # the main pooling (forest-plot weights, pooled_by_r); data/pooling_sets.csv
 LATER_SET = "later trials"   # the set compared with the index trial
 INDEX_ROLE = "index-trial"   # studies.csv role of the trial the report re-analyses
+# Later trials the report discusses by name beyond the roster (FINAL's own interval and its
+# size for power: Evidence.final_includes_2013, power_final_g); they must stay pooled.
+DISCUSSED_TRIALS = ("final2024",)
 
 
 # ----------------------------------------------------------------- types ----
@@ -854,6 +857,10 @@ def evidence_part(pkg, n: int, r_assumed: float = CROSSOVER_R) -> Evidence:
     def trials(r: float) -> dict[str, Result]:
         return {e.study_id: convert(pkg, e, n, r) for e in pooled_entries}
 
+    named = [sid for sid in (idx, *DISCUSSED_TRIALS) if sid not in {e.study_id for e in pooled_entries}]
+    if named:
+        raise ValueError(f"data/pooling.csv: {', '.join(named)} must be pooled: the report discusses "
+                         "its pooled result by name (results.DISCUSSED_TRIALS, report.qmd)")
     r_range = tuple(sorted({*R_RANGE, r_assumed}))
     by_r = {r: trials(r) for r in r_range}
     main = by_r[r_assumed]

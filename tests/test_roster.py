@@ -90,6 +90,15 @@ def _independent_g(form: str, fx: dict, r: float) -> float:
     return J(df) * sign * d
 
 
+def _not_yet_in_data(*forms: str) -> None:
+    """Skip when the project already holds a synthetic trial (a copy made by tests/synthetic.py
+    that runs this suite): the same rows cannot be added twice."""
+    have = set(load().studies.index)
+    there = [FORMS[f] for f in forms if FORMS[f] in have]
+    if there:
+        pytest.skip(f"data/ already holds the synthetic trial(s) {', '.join(there)}")
+
+
 @pytest.fixture(scope="module")
 def base():
     return compute(load())
@@ -97,6 +106,7 @@ def base():
 
 @pytest.mark.parametrize("form", list(FORMS))
 def test_a_later_trial_added_as_data_reaches_results_tables_and_figures(form, base, tmp_path):
+    _not_yet_in_data(form)
     root = copy_project(tmp_path / "p")
     sid = add_trial(root, form)
     assert problems(root) == []
@@ -135,6 +145,7 @@ def test_a_later_trial_added_as_data_reaches_results_tables_and_figures(form, ba
 
 def test_two_more_later_trials(tmp_path):
     """Headroom case (issue 22, point 6): two more later trials at once."""
+    _not_yet_in_data("md_ci", "r_effect_size")
     root = copy_project(tmp_path / "p")
     a, b = add_trial(root, "md_ci"), add_trial(root, "r_effect_size")
     assert problems(root) == []
@@ -144,6 +155,7 @@ def test_two_more_later_trials(tmp_path):
 
 
 def test_an_excluded_later_trial_is_listed_with_its_reason_and_not_pooled(tmp_path, base):
+    _not_yet_in_data("md_ci")
     root = copy_project(tmp_path / "p")
     sid = add_trial(root, "md_ci")
     path = root / "data" / "pooling.csv"
@@ -229,6 +241,7 @@ def _one(errors, rule):
 
 
 def test_missing_bib_entry_is_named_with_file_and_row(tmp_path):
+    _not_yet_in_data("cohens_d")
     root = copy_project(tmp_path / "p")
     sid = add_trial(root, "cohens_d")
     bib = root / "references.bib"
@@ -243,6 +256,7 @@ def test_missing_bib_entry_is_named_with_file_and_row(tmp_path):
 
 
 def test_unpooled_later_trial_is_named_with_file_and_row(tmp_path):
+    _not_yet_in_data("md_ci")
     root = copy_project(tmp_path / "p")
     sid = add_trial(root, "md_ci")
     _drop_row(root / "data" / "pooling.csv", sid)
@@ -276,6 +290,18 @@ def test_conversion_inputs_are_checked(tmp_path, column, value, needle):
     errs = [e for e in problems(root) if e.file == "data/pooling.csv"]
     assert errs and all(e.key == "study_id 'innova'" for e in errs)
     assert any(needle in str(e) for e in errs), [str(e) for e in errs]
+
+
+@pytest.mark.parametrize("study,sets,needle", [
+    ("final2024", "randomized;with pilot;parallel only", "belongs in the set 'later trials'"),
+    ("younger2013", "randomized;later trials", "holds only studies with role later-trial"),
+    ("younger2009", "with pilot;randomized", "holds only randomized studies"),
+])
+def test_the_named_sets_hold_what_their_names_say(tmp_path, study, sets, needle):
+    root = copy_project(tmp_path / "p")
+    _edit_csv(root / "data" / "pooling.csv", study, "sets", sets)
+    e = _one(problems(root), "set-membership")
+    assert e.key == f"study_id '{study}'" and needle in str(e)
 
 
 def test_analysed_n_stands_only_for_the_index_trial(tmp_path):
@@ -323,7 +349,19 @@ def test_grim_leaving_no_n_stops_the_check_naming_the_rows(tmp_path):
         compute(load(root / "data"))
 
 
+def test_a_trial_the_report_discusses_by_name_must_stay_pooled(tmp_path):
+    root = copy_project(tmp_path / "p")
+    _edit_csv(root / "data" / "pooling.csv", "final2024", "sets", "")
+    _edit_csv(root / "data" / "pooling.csv", "final2024", "excluded", "a reason")
+    errs = problems(root)  # the rows are consistent (final2024 is no later trial of the sets then)...
+    assert [e.rule for e in errs] == [], [str(e) for e in errs]
+    run = check_cli(root)  # ... but the analysis needs it, and the check says so before any render
+    assert run.returncode == 2 and "final2024 must be pooled" in run.stderr, run.stderr
+
+
 def test_the_shipped_project_passes_the_check():
     assert problems(ROOT) == []
     run = check_cli(ROOT)
-    assert run.returncode == 0 and "note: GRIM" not in run.stderr, run.stderr
+    assert run.returncode == 0, run.stderr
+    # a note on GRIM only when several analysed n fit the data's percentages
+    assert ("note: GRIM allows several analysed n" in run.stderr) == (len(_brute_force_fits(ROOT)[0]) > 1)
