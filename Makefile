@@ -9,7 +9,7 @@ OUT    := _output
 
 export RAW_PARAMS RAW_PAPER RAW_OFFLINE
 
-.PHONY: report test bench bench-setup clean env lock
+.PHONY: report test check snapshot bench bench-setup clean env lock
 
 env: $(STAMP)
 
@@ -56,6 +56,20 @@ $(NODE_STAMP): package.json package-lock.json
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
+
+# The fast loop while editing data/ or analysis/: the data check, then the data,
+# statistics, results, roster and document-attribute tests, no renders (under a minute).
+CHECK_TESTS := tests/test_data.py tests/test_stats.py tests/test_meta.py tests/test_results.py \
+               tests/test_roster.py tests/test_attributes.py tests/test_parameters.py
+check: $(STAMP)
+	@echo "== checking data/"
+	@$(BIN)/python -m analysis check
+	$(BIN)/python -m pytest -q -m "not render and not quarto and not browser" $(CHECK_TESTS)
+
+# After a deliberate change to data/ (a new trial, an erratum): rewrite tests/snapshot.json,
+# today's facts the tests compare with, then review `git diff tests/snapshot.json`.
+snapshot: $(STAMP)
+	$(BIN)/python -m tests.snapshot --refresh
 
 # Cold, prose-edit and warm renders against the floor and each document's own work; prints a table and ratios.
 bench: $(STAMP)

@@ -3,7 +3,13 @@ CITATION.cff, which the documents also read) before anything renders.
 
 Exit 0 and one summary line when the data package is valid; otherwise every
 problem as a one-paragraph message (file, line, row, field, rule, fix) and
-exit 2. DEBUG=1 shows a traceback for unexpected failures.
+exit 2. Besides data/'s schemas and rules it checks that every bib_key is in
+references.bib and that GRIM leaves at least one analysed n for the 2013
+responder percentages (when several fit it says which and goes on: the analysed
+n is the report's parameter analysed_n), and runs every recomputation once
+at the default assumptions, so that what would stop a render stops here,
+before any kernel starts. DEBUG=1 shows a traceback for
+unexpected failures.
 
 python -m analysis cite: print the "How to cite" line (from CITATION.cff and
 site-url in _quarto.yml), as the README gives it.
@@ -29,14 +35,37 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m analysis [check | cite]", file=sys.stderr)
         return 64
     t0 = time.perf_counter()
-    from .data import DEFAULT_ROOT, validate
-    errors = validate()
+    from .data import DEFAULT_ROOT, load, validate
+    errors = validate(bibliography=DEFAULT_ROOT.parent / "references.bib")
     if errors:
         print(f"data check failed: {len(errors)} problem(s) in data/; nothing was rendered.\n",
               file=sys.stderr)
         for e in errors:
             print(f"- {e}\n", file=sys.stderr)
         return 2
+    # GRIM: the analysed n of the 2013 trial must be one that both responder
+    # percentages allow; when several do, the report's parameter analysed_n says which.
+    from .results import grim_part, grim_problem
+    pkg = load()
+    problem = grim_problem(pkg)
+    if problem:
+        print(f"data check failed: 1 problem(s) in data/; nothing was rendered.\n\n- {problem}\n",
+              file=sys.stderr)
+        return 2
+    g = grim_part(pkg)
+    # Every recomputation at the default assumptions: what would stop a render stops here.
+    from .results import compute
+    try:
+        compute(pkg)
+    except (ValueError, KeyError) as exc:
+        print(f"data check failed: the analysis cannot run on data/: {exc}\nNothing was rendered.",
+              file=sys.stderr)
+        return 2
+    if g.ambiguous:
+        print(f"  note: GRIM allows several analysed n for the 2013 responder percentages (data/numbers.csv, "
+              f"y13.responders.ldn and y13.responders.placebo): n = {g.fits_text}. The report uses "
+              f"n = {g.n} ({g.n_reason}) and says so in its assumptions box; another: "
+              f"make report PARAMS=\"analysed_n={g.others[0]}\".", file=sys.stderr)
     from .publish import PublishError, read_cff, site_url
     try:  # what the documents read besides data/, checked before anything renders
         site_url()

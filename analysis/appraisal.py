@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from . import fmt
+from . import fmt, words as W
 from .claims import paired_range
 from .results import ALPHA, NOT_SIGNIFICANT_FLOOR
 from .tables import md_table
@@ -95,31 +95,48 @@ def _mark(agrees: bool | None) -> str:
     return "agrees" if agrees else "other analyses give"
 
 
+def paired_mark(rs) -> bool:
+    """The paired row 'agrees' only if every possible split gives, under the McNemar version in
+    force, a P that rounds to the published one (the split is not published)."""
+    hits = {t.a for t in rs.tests_rounding
+            if t.key == f"mcnemar_{rs.headline.test}" and t.rounds}
+    return len(hits) == rs.n_splits
+
+
 def key_numbers_table(R) -> str:
-    """Published numbers beside what our recomputations give, with neutral marks."""
+    """Published numbers beside what our recomputations give, with neutral marks computed from
+    the comparison ("agrees" only where the recomputation rounds to the published value)."""
     rs, pain, sec = R.responders, R.pain, R.secondary
-    matching = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
+    matching = W.matching_unpaired(rs)
+    if matching:
+        unpaired_cell, unpaired_agrees = "; ".join(f"{_short_test(t.test)} {fmt.p(t.p)}" for t in matching), True
+    else:
+        closest = min(W.unpaired_tests(rs), key=lambda t: abs(t.p - rs.reported_p))
+        unpaired_cell = f"no common test gives it (closest: {_short_test(closest.test)} {fmt.p(closest.p)})"
+        unpaired_agrees = False
     sat, mood = sec.holm4["satisfaction with life"], sec.holm4["mood"]
+    n_sec = fmt.words(sec.n_secondary)
     rows = [
         ["Analysed n; responders", f"n not given; {fmt.pct(rs.pct_ldn)} vs {fmt.pct(rs.pct_pbo)}",
          f"n = {R.n} (GRIM): {rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}",
          _mark(R.check("grim-n-vs-registry-baseline").agrees)],
-        ["Responder P, unpaired tests", fmt.as_published(rs.reported_p),
-         "; ".join(f"{_short_test(t.test)} {fmt.p(t.p)}" for t in matching), _mark(True)],
+        ["Responder P, unpaired tests", fmt.as_published(rs.reported_p), unpaired_cell, _mark(unpaired_agrees)],
         ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
-         f"{fmt.p(rs.headline.low)} to {fmt.p(rs.headline.high)} ({rs.headline.name}): depends on an "
-         "unpublished split", _mark(False)],
+         f"{fmt.p(rs.headline.low)} to {fmt.p(rs.headline.high)} ({rs.headline.name})"
+         + (": depends on an unpublished split" if rs.headline.low != rs.headline.high else ""),
+         _mark(paired_mark(rs))],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],
-        ["Satisfaction / mood P, Holm across four secondary outcomes",
+        [f"Satisfaction / mood P, Holm ({n_sec} secondary outcomes)",
          f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
          f"{fmt.p(sat[0])} / {fmt.p(mood[0])}",
          "still < " + fmt.as_published(ALPHA) if sat[1] and mood[1] else
-         "not < " + fmt.as_published(ALPHA) + " after adjustment"],
+         "not < " + fmt.as_published(ALPHA) + " adjusted" if not sat[1] and not mood[1] else
+         "one still < " + fmt.as_published(ALPHA)],
     ]
-    return md_table(["Number", "Abstract", "Recomputed", "Mark"], rows, "llll", widths=[30, 17, 38, 15])
+    return md_table(["Number", "Abstract", "Recomputed", "Mark"], rows, "llll", widths=[27, 17, 42, 14])
 
 
 def _short_test(name: str) -> str:
@@ -142,7 +159,7 @@ def key_references(pkg) -> list[str]:
             if isinstance(doi, str) and doi:
                 ref += f", doi:{fmt.text(doi)}"
             elif role == "later-trial":
-                ref += " (results paper not yet verified)"
+                ref += " (not yet verified)"
             out.append(ref)
     return out
 
@@ -152,15 +169,15 @@ def critical_notes(R) -> list[str]:
     rs, des, sec, bl = R.responders, R.design, R.secondary, R.blinding
     later = R.evidence.pooled["later trials"]
     return [
-        f"**Not replicated.** Pooled, the {fmt.words(len(R.evidence.sets['later trials']))} later randomized "
-        f"trials give g = {fmt.num(later.estimate, 2)} (95% CI {fmt.ci(later.hk.low, later.hk.high, 2)}, "
-        "Hartung\u2013Knapp).",
-        f"**Responder P depends on the analysis.** Pearson \u03c7\u00b2 and one-sided Fisher give "
-        f"{fmt.as_published(rs.reported_p)}; Yates and two-sided Fisher {fmt.p(rs.fisher.p)}; the paired P "
-        f"({fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}) cannot be determined from the "
-        "published data.",
+        f"**{'Not replicated' if W.no_clear_benefit(later) else 'Replicated on average'}.** Pooled, the "
+        f"{W.later_count(R)} give g = {fmt.num(later.estimate, 2)} (95% CI "
+        f"{fmt.ci(later.hk.low, later.hk.high, 2)}, Hartung\u2013Knapp).",
+        f"**Responder P depends on the analysis.** {fmt.capital(W.unpaired_p_words(rs))}; the paired P "
+        f"({fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}) "
+        + ("cannot be determined from the published data." if W.paired_undetermined(rs)
+           else "depends on the test and an unpublished split."),
         f"**Unequal periods, washout not described.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
-        f"{fmt.integer(des.weeks_placebo)}; on average the LDN end point came "
+        f"{fmt.integer(des.weeks_placebo)} ({W.ratio_words(des)}); on average the LDN end point came "
         f"{fmt.integer(des.endpoint_week_ldn - des.endpoint_week_pbo)} weeks later in the study, and time, "
         "natural course and regression to the mean favour the later one.",
         f"**Blinding may have leaked.** Vivid dreams in {fmt.pct(bl.dreams_ldn)} on LDN vs "
@@ -188,8 +205,8 @@ def discussion_questions(R) -> list[Question]:
         Question(f"The recovered interval for the pain difference runs from {fmt.num(pain.ci_t.low)} to "
                  f"{fmt.num(pain.ci_t.high)} points. What is the smallest difference your patients would notice?",
                  fmt.num(pain.ci_t.low)),
-        Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment across four secondary "
-                 "outcomes. Should secondary outcomes appear in a blog post's list of benefits?", sat_adj),
+        Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment across "
+                 f"{fmt.words(sec.n_secondary)} secondary outcomes. Should secondary outcomes appear in a blog post's list of benefits?", sat_adj),
         Question(f"The NNT is {rs.nnt_text}. How would you explain that interval to a patient?",
                  rs.nnt_text),
         Question(f"The later trials pool to g = {g_later}. Would you still offer LDN, and what would you tell "
@@ -272,7 +289,7 @@ GLOSSARY = [
 ]
 HANDOUT_TERMS = ("Paired vs unpaired test", "McNemar test, mid-p", "NNTB / NNTH",
                  "Holm, Benjamini-Hochberg", "Hedges' g", "Hartung-Knapp interval",
-                 "Prediction interval", "RoB 2")
+                 "Prediction interval")  # RoB 2 is named where it is used (handout headings)
 
 
 def glossary_markdown(pkg, terms=None, *, run_in: bool = False) -> str:
@@ -320,28 +337,38 @@ def multiplicity_words(R) -> str:
     s = R.secondary
     best_h, best_b = s.holm4_best, s.bh4_best
     names = ("satisfaction with life", "mood")
+    unpub = f"the {fmt.words(W.n_unpublished(s))} unpublished P values"
     if any(best_h[n][1] or best_b[n][1] for n in names):
-        return ("If the two unpublished P values were only just above "
+        return (f"If {unpub} were only just above "
                 f"{fmt.as_published(ALPHA)}, the result would change (Table below).")
-    lead = (f"Even if the two unpublished P values were as small as a result reported as not improved "
+    lead = (f"Even if {unpub} were as small as a result reported as not improved "
             f"could be ({fmt.p(s.not_significant_floor)})" if s.not_significant_floor == NOT_SIGNIFICANT_FLOOR
-            else f"With the two unpublished P values set to {fmt.p(s.not_significant_floor)} "
-                 "(the value in force)")
-    return (f"{lead}, neither outcome would stay below "
+            else f"With {unpub} set to {fmt.p(s.not_significant_floor)} (the value in force)")
+    text = (f"{lead}, neither outcome would stay below "
             f"{fmt.as_published(ALPHA)} (Holm {fmt.p(best_h['mood'][0])}, false discovery rate "
-            f"{fmt.p(best_b['mood'][0])}). Only if the outcomes without a published P value were "
-            "left out altogether, adjusting just the three reported P values (pain included), would "
-            f"the false discovery rate method keep them ({fmt.p(s.bh3['mood'][0])}).")
+            f"{fmt.p(best_b['mood'][0])}).")
+    reported_only = f"adjusting just the {fmt.words(W.n_reported(s))} reported P values (pain included)"
+    kept3 = [n for n in names if s.bh3[n][1]]
+    if kept3:
+        text += (" Only if the outcomes without a published P value were left out altogether, "
+                 f"{reported_only}, would the false discovery rate method keep "
+                 f"{'them' if len(kept3) == len(names) else fmt.join(kept3)} ({fmt.p(s.bh3['mood'][0])}).")
+    else:
+        text += (f" Even {reported_only}, the false discovery rate method keeps neither "
+                 f"({fmt.p(s.bh3['mood'][0])}).")
+    return text
 
 
-def difference_words(d) -> str:
-    """The test of the 2013 trial against the later trials, read both ways."""
+def difference_words(d, k: int | None = None) -> str:
+    """The test of the 2013 trial against the later trials, read both ways; ``k`` is the number
+    of trials compared (the later ones plus the 2013 trial), which decides 'so few'."""
     if d.p < ALPHA:
         return ("The 2013 result differs from the later trials by more than chance easily explains: "
                 "something about it, or about them, was different.")
+    few = (", which with so few trials is what one should expect" if k is not None and k < W.FEW_TRIALS
+           else "")
     return ("That difference could be chance: the data neither show that the 2013 result was a fluke "
-            "nor that the later trials missed a real effect, which with so few trials is what one "
-            "should expect.")
+            f"nor that the later trials missed a real effect{few}.")
 
 
 def assumptions_box(R) -> str:
@@ -350,7 +377,8 @@ def assumptions_box(R) -> str:
     lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
              f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}; the "
              "headline adjustment sets them to 1 (conservative), this value gives the other bound.",
-             f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}."]
+             f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}.",
+             _analysed_n_line(R)]
     state = ("These are the defaults." if not a.changed else
              "Changed from the defaults in this render: " + ", ".join(a.changed) + ".")
     return "\n".join(lines) + (
@@ -359,8 +387,33 @@ def assumptions_box(R) -> str:
         "@sec-sensitivity shows how the conclusions move.\n")
 
 
+def tests_sentence(rs) -> str:
+    """Which common tests give the published responder P, and what they have in common; says
+    'no common test' when none does."""
+    from .claims import rounding_words
+    unp, pai = W.matching_unpaired(rs), W.matching_paired_splits(rs)
+    if not unp and not pai:
+        return ("No common test rounds to it, unpaired or paired (for any possible split); the paper "
+                "may have used another analysis.")
+    text = f"{fmt.capital(rounding_words(rs))} round{'s' if len(unp) == 1 and not pai else ''} to it."
+    if unp and not pai:
+        text += (" " + ("It treats" if len(unp) == 1 else "All of these treat")
+                 + " the LDN and placebo periods as two independent groups of women, which ignores the "
+                   "pairing whichever test it is.")
+    return text
+
+
+def _analysed_n_line(R) -> str:
+    """The analysed-n assumption for the box: the n in force, why, and every n GRIM allows."""
+    g = R.grim
+    allowed = (f"GRIM allows n = {g.fits_text}" if g.ambiguous else f"GRIM allows only n = {g.fits_text}")
+    return (f"- analysed n = {g.n}, {g.n_reason}: {R.assumptions.describe['analysed_n']}; {allowed}.")
+
+
 def do_does(n: int) -> str:
-    """'one of them does', 'two of them do'."""
+    """'one of them does', 'two of them do', 'none of them does'."""
+    if int(n) == 0:
+        return "none of them does"
     return f"{fmt.words(n)} of them {'does' if n == 1 else 'do'}"
 
 
@@ -384,7 +437,8 @@ def sensitivity_words(R) -> str:
              + f", and the test of the 2013 trial against them gives P from {fmt.p(min(ps))} to "
              f"{fmt.p(max(ps))}" + (", so the 2013 result is not clearly different from the later trials"
                                     if min(ps) >= ALPHA else ""))
-    sec = ("; within the family of four secondary outcomes, whatever P the two unpublished ones had, " +
+    sec = (f"; within the family of {fmt.words(s.n_secondary)} secondary outcomes, whatever P the "
+           f"{fmt.words(W.n_unpublished(s))} unpublished ones had, " +
            ("a secondary outcome could stay below " if kept_any else "none stays below ")
            + f"{fmt.as_published(ALPHA)} after adjustment"
            + ("" if kept_any else f" (at best only just: false discovery rate "
@@ -394,7 +448,7 @@ def sensitivity_words(R) -> str:
     paired = ("; and the paired responder result "
               + ("stays undetermined under either version of " if mixed else "depends on the version of ")
               + "McNemar's test ("
-              + ", ".join(f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
+              + ", ".join(f"{fmt.of(t.below_alpha, rs.n_splits)} splits below "
                           f"{fmt.as_published(ALPHA)} with the {t.name} test" for t in tests) + ").")
     return later + sec + paired
 

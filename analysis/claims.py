@@ -6,12 +6,20 @@ number in their evidence text comes from ``Results`` through ``analysis.fmt``.
 Each verdict has a label, a one-line reason (for the handout) and the evidence
 (for the report). A label must be one of ``VERDICTS`` and must agree with its
 evidence: tests/test_results.py checks the labels and that no row bundles two.
+
+Each label comes from a rule written beside its claim in :func:`verdicts`, so a
+label cannot outlive the numbers that support it. Most rules are computed from
+``Results`` (``RULES`` says each in words). Where a verdict is a human judgment
+that numbers cannot decide, ``JUDGED_ON`` records the published numbers (and the
+later trials) it rests on at the time of judgment, and :func:`stale_judgments`
+(called by the data check) names every judgment whose numbers have changed since.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import clinical, fmt
+from . import clinical, fmt, words as W
+from .results import ALPHA
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -57,15 +65,26 @@ _TEST_NAMES = {"chi2": "Pearson's chi-squared test without continuity correction
 
 def rounding_words(rs) -> str:
     """Which tests round to the published responder P, in words: "Pearson's ... (0.051)
-    and Fisher's exact test, one-sided (0.0505)"; every one of them unpaired or not."""
+    and Fisher's exact test, one-sided (0.0505)", then the paired splits that do; "no common
+    test" when none does (never an empty list joined into a sentence)."""
     hits = [t for t in rs.tests_rounding_to_published]
     names = [f"{_TEST_NAMES.get(t.key, t.test)} ({fmt.p_exact(t.p, 4 if t.p < 0.1 else 3)})"
              for t in hits if t.design == "unpaired"]
     paired = sorted({t.a for t in hits if t.design == "paired"})
-    text = " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+    if not names and not paired:
+        return "no common test"
+    text = fmt.join(names) if names else "none of the unpaired tests"
     if paired:
         text += f"; of the paired tests only some splits do ({', '.join(map(str, paired))} concordant)"
     return text
+
+
+def rounding_design_words(rs) -> str:
+    """', both unpaired' / ', unpaired' after the list of matching tests; '' when none or mixed."""
+    unp = [t for t in rs.tests_rounding_to_published if t.design == "unpaired"]
+    if not unp or len(unp) != len(rs.tests_rounding_to_published):
+        return ""
+    return {1: ", unpaired", 2: ", both unpaired"}.get(len(unp), ", all unpaired")
 
 
 def paired_range(rs) -> tuple[float, float]:
@@ -100,24 +119,156 @@ def pooled_text(m, digits: int = 2) -> str:
     return f"g = {fmt.num(m.estimate, digits)} (95% CI {fmt.ci(m.hk.low, m.hk.high, digits)}, Hartung\u2013Knapp)"
 
 
+# ------------------------------------------------------------ judgments ----
+
+# Verdicts that are a human judgment the numbers cannot decide: the published numbers
+# each rests on, with their values when it was judged, and the later trials it
+# weighed (by study_id, from data/studies.csv role 'later-trial'). When any of them
+# changes, stale_judgments() says which claim to re-read; after re-judging, update
+# the values here (and the verdict in verdicts() if it changes).
+LATER_TRIALS_JUDGED = ("bested2023", "final2024", "innova")
+JUDGED_ON: dict[str, dict] = {
+    "c02": {"numbers": {}, "why": "pharmacology; no trial measured it"},
+    "c03": {"numbers": {}, "why": "mechanism; no trial tested it"},
+    "c04": {"numbers": {"y13.responders.ldn": 32.0, "y13.responders.placebo": 11.0,
+                        "y13.conf.pain-30pct.all": 57.0, "fin.pain-30pct.ldn": 45.0,
+                        "fin.pain-30pct.placebo": 28.0},
+            "why": "whether the post's figure reads as a share improving or a net gain"},
+    "c05": {"numbers": {"y13.conf.tolerability.ldn": 89.2, "y13.conf.tolerability.placebo": 89.4,
+                        "fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0, "inv.ae.ldn": 68.8,
+                        "inv.ae.placebo": 72.0},
+            "later trials": True, "why": "whether side effects are 'fairly benign'"},
+    "c06": {"numbers": {}, "later trials": True, "why": "no trial compared LDN with standard drugs"},
+    "c07": {"numbers": {}, "later trials": True, "why": "no controlled study measured it"},
+    "c15": {"numbers": {}, "why": "clinical impressions are not trial evidence"},
+    "c16": {"numbers": {}, "later trials": True, "why": "no trial measured brain inflammation"},
+    "c17": {"numbers": {}, "why": "no trial in other diseases cited"},
+    "c20": {"numbers": {"y13.outcomes.secondary.count": 4.0},
+            "why": "fatigue 'not improved' is text, not a number"},
+    "c21": {"numbers": {"y13.outcomes.secondary.count": 4.0, "y13.mood.p": 0.039},
+            "why": "whether the post's 'not formally tested' fits a secondary outcome"},
+    "c22": {"numbers": {"y13.conf.headache.ldn": 16.0, "y13.conf.headache.placebo": 3.0,
+                        "fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0},
+            "later trials": True, "why": "whether side effects are 'not dangerous'"},
+    "c23": {"numbers": {}, "later trials": True, "why": "no source reports the time course"},
+    "c24": {"numbers": {"fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0, "inv.ae.ldn": 68.8,
+                        "inv.ae.placebo": 72.0},
+            "later trials": True, "why": "a recommendation weighs small harms against a small benefit"},
+    "c25": {"numbers": {"fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0},
+            "later trials": True, "why": "a recommendation weighs small harms against a small benefit"},
+    "c26": {"numbers": {}, "later trials": True, "why": "no trial in ME/CFS"},
+}
+
+
+def stale_judgments(pkg) -> list[str]:
+    """Judgment verdicts whose published numbers, or whose set of later trials, changed since
+    they were judged: one message per claim, naming the file, the row and what to do."""
+    st = pkg.studies
+    later_now = tuple(st.index[st["role"] == "later-trial"])
+    out = []
+    for cid, basis in JUDGED_ON.items():
+        where = f"data/claims.csv row {cid} (verdict judged in analysis/claims.py JUDGED_ON['{cid}'])"
+        if cid not in pkg.claims.index:
+            out.append(f"{where}: the claim is no longer in data/claims.csv; remove its JUDGED_ON entry")
+            continue
+        changed = []
+        for nid, was in basis["numbers"].items():
+            try:
+                now = float(pkg.value(nid))
+            except KeyError:
+                changed.append(f"{nid} is no longer in data/numbers.csv")
+                continue
+            if now != was:
+                changed.append(f"{nid} was {fmt.as_published(was)} when judged, now {fmt.as_published(now)}")
+        if basis.get("later trials") and later_now != LATER_TRIALS_JUDGED:
+            added = [s for s in later_now if s not in LATER_TRIALS_JUDGED]
+            gone = [s for s in LATER_TRIALS_JUDGED if s not in later_now]
+            changed.append("the later trials changed since it was judged"
+                           + (f" (added: {', '.join(added)})" if added else "")
+                           + (f" (removed: {', '.join(gone)})" if gone else ""))
+        if changed:
+            out.append(f"{where}: a human judgment ({basis['why']}) rests on numbers that changed: "
+                       + "; ".join(changed) + ". Re-read the claim, confirm or change its verdict, "
+                       "and record the new values in JUDGED_ON.")
+    return out
+
+
+# How each verdict is decided, in words (the rule in verdicts() does exactly this).
+RULES = {
+    "c01": "computed: not supported while the later trials' pooled Hartung-Knapp interval reaches "
+           "zero; partly supported if it shows a benefit",
+    "c08": "computed: supported if the placebo period was shorter than the LDN period in a "
+           "double-blind trial",
+    "c09": "computed: supported if the published pain P is below alpha with less pain on LDN",
+    "c10": "computed: supported if kept after Holm across the secondary outcomes, partly if only "
+           "nominally below alpha, not supported otherwise",
+    "c11": "computed, as c10", "c19": "computed, as c10",
+    "c12": "computed: supported if every possible split gives a paired P below alpha, partly if "
+           "more responded on LDN, not supported otherwise",
+    "c13": "computed: supported if vivid dreams were more common on LDN than on placebo and than "
+           "headache on LDN",
+    "c14": "computed: out of date once a later randomized trial exists",
+    "c18": "computed: out of date if the 2013 trial showed a benefit and the later trials' pool "
+           "does not; supported if the later pool shows one",
+}
+RULES.update({cid: "judgment: " + b["why"] for cid, b in JUDGED_ON.items()})
+
+
+def verdict_of(R, claim_id: str) -> str:
+    """The verdict label of one claim (for a sentence that quotes it)."""
+    return next(v.verdict for v in verdicts(R) if v.claim_id == claim_id)
+
+
+def _secondary_verdict(sec, name: str) -> str:
+    if sec.reported[name] >= ALPHA:
+        return NOT_SUPPORTED
+    return SUPPORTED if sec.holm4[name][1] else PARTLY
+
+
 def verdicts(R) -> list[Verdict]:
-    """One verdict per claim in ``data/claims.csv``, in file order."""
+    """One verdict per claim in ``data/claims.csv``, in file order; each label from its rule."""
     rs, pain, sec, ev, des, bl = R.responders, R.pain, R.secondary, R.evidence, R.design, R.blinding
     cl = clinical.anchor(pain, R.pkg)
     v = R.pkg.value
-    fin, inv = ev.trials["final2024"], ev.trials["innova"]
     later = ev.pooled["later trials"]
-    fin_md = (v("fin.pain.difference"), R.pkg.number("fin.pain.difference"))
     lo_p, hi_p = paired_range(rs)
     holm = sec.holm4
-    fin_pts = (f"{fmt.signed(fin_md[0], 2)} points on a 0\u201310 scale, 95% CI "
-               f"{fmt.ci(fin_md[1]['low'], fin_md[1]['high'], 2)}")
-    not_later = (f"the two largest later trials did not show a benefit on pain (FINAL {fin_pts}; "
-                 f"INNOVA {_p(v('inv.pain.p'))})")
+    k_later = W.n_later(R)
+    no_benefit_later = W.no_clear_benefit(later)
+    not_later = W.later_benefit_words(R)
+    larger = "larger " if len(W.larger_than_index(R)) == k_later else ""
+    later_short = (f"{larger}later trials did not show a benefit" if no_benefit_later
+                   else f"{larger}later trials showed a benefit on average")
     rd = fmt.ci(100 * rs.rd.low, 100 * rs.rd.high, 1)
+    n_sec = fmt.words(sec.n_secondary)
+    pain_sig = pain.p < ALPHA and pain.diff > 0
+
+    # c01: a "possible major breakthrough" against the later trials' pool
+    c01 = (NOT_SUPPORTED if no_benefit_later else PARTLY)
+    # c12: more responders on LDN; the paired result decides how far
+    if rs.x_ldn <= rs.x_pbo:
+        c12 = NOT_SUPPORTED
+    elif rs.headline.below_alpha == rs.n_splits:
+        c12 = SUPPORTED
+    else:
+        c12 = PARTLY
+    matched = rounding_words(rs)
+    fragile = W.paired_undetermined(rs) or (rs.fragility.estimate is not None and rs.fragility.estimate <= 2)
+    c12_reason = ("quoted accurately; the P value is "
+                  + ("fragile and " if fragile else "")
+                  + ("probably unpaired" if W.matching_unpaired(rs) and not W.matching_paired_splits(rs)
+                     else "matched by no common test" if matched == "no common test"
+                     else "of unknown test"))
+    c13 = SUPPORTED if (bl.dreams_ldn > bl.dreams_pbo and bl.dreams_ldn >= bl.headache_ldn) else NOT_SUPPORTED
+    c18 = (NOT_SUPPORTED if not pain_sig else OUT_OF_DATE if no_benefit_later else SUPPORTED)
+    sizes = fmt.join([fmt.integer(W.trial_n(ev.trials[s])) for s in W.later_ids(R)]) if k_later else ""
+    placebo_much = clinical.much_on_placebo(pain)
+    replicated = ("Not replicated by the later trials." if no_benefit_later
+                  else "The later trials pooled also show a benefit.")
+
     judged = {
-        "c01": (NOT_SUPPORTED, "the post said 'possible'; one small positive trial could not carry it, "
-                               "and larger later trials did not show a benefit",
+        "c01": (c01, "the post said 'possible'; one small positive trial could not carry it, and "
+                     + later_short,
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
                 f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
                 f"{pooled_text(later)}."),
@@ -148,35 +299,41 @@ def verdicts(R) -> list[Verdict]:
         "c07": (NOT_TESTABLE, "a hypothesis; no controlled study measured it",
                 f"The only cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} "
                 "women; no randomized trial measured inflammation in the brain."),
-        "c08": (SUPPORTED, "design as registered; evening dose per the post only",
+        "c08": (SUPPORTED if (des.weeks_placebo < des.weeks_ldn
+                              and R.pkg.studies.loc[W.index_id(R), "blinding"] == "double") else PARTLY,
+                "design as registered; evening dose per the post only",
                 f"{des.randomized} women started, {des.completed} completed and probably {R.n} were analysed; "
                 f"LDN lasted {fmt.integer(des.weeks_ldn)} weeks and placebo {fmt.integer(des.weeks_placebo)}. "
                 "Evening dosing is stated by the post only."),
-        "c09": (SUPPORTED, f"as reported ({_p(pain.p)}); much of the relief also on placebo",
+        "c09": (SUPPORTED if pain_sig else NOT_SUPPORTED,
+                f"as reported ({_p(pain.p)})" + ("; much of the relief also on placebo" if placebo_much else ""),
                 f"Reported {fmt.num(pain.ldn)}% vs {fmt.num(pain.placebo)}% reduction ({_p(pain.p)}); the "
                 f"difference of {fmt.num(pain.diff)} points has a recovered 95% CI of "
-                f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. Not replicated by "
-                "the later trials."),
-        "c10": (PARTLY, "nominal P; not kept after adjusting for four outcomes",
-                f"Reported {_p(sec.reported['satisfaction with life'])}; adjusted for the four secondary "
+                f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. {replicated}"),
+        "c10": (_secondary_verdict(sec, "satisfaction with life"),
+                _secondary_reason(sec, "satisfaction with life"),
+                f"Reported {_p(sec.reported['satisfaction with life'])}; adjusted for the {n_sec} secondary "
                 f"outcomes (Holm) {_p(holm['satisfaction with life'][0])}."),
-        "c11": (PARTLY, "nominal P; not kept after adjusting for four outcomes",
-                f"Reported {_p(sec.reported['mood'])}; adjusted for the four secondary outcomes (Holm) "
+        "c11": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood"),
+                f"Reported {_p(sec.reported['mood'])}; adjusted for the {n_sec} secondary outcomes (Holm) "
                 f"{_p(holm['mood'][0])}."),
-        "c12": (PARTLY, "quoted accurately; the P value is fragile and probably unpaired",
+        "c12": (c12, c12_reason,
                 f"{rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}. The reported P = {fmt.as_published(rs.reported_p)} "
-                f"is matched by {rounding_words(rs)}, both unpaired; the paired analysis a crossover "
+                f"is matched by {matched}{rounding_design_words(rs)}; the paired analysis a crossover "
                 f"calls for gives {fmt.p(lo_p)} to {fmt.p(hi_p)} depending on the version of the test and "
-                "a split the abstract does not give, so it cannot be determined from the published data. "
-                "One woman's outcome decides significance."),
-        "c13": (SUPPORTED, "vivid dreams more common on LDN",
+                "a split the abstract does not give"
+                + (", so it cannot be determined from the published data" if W.paired_undetermined(rs) else "")
+                + f". {fmt.capital(paired_fragility_words(rs, ALPHA))}."),
+        "c13": (c13, "vivid dreams more common on LDN" if c13 == SUPPORTED else
+                "vivid dreams not the commonest excess on LDN",
                 f"Vivid dreams were reported by {fmt.pct(bl.dreams_ldn)} on LDN vs {fmt.pct(bl.dreams_pbo)} "
                 f"on placebo [news report; the denominators are not given]; a 2025 meta-analysis gives a "
                 f"risk ratio of {fmt.num(v('ams25.vivid-dreams.rr'), 2)}."),
-        "c14": (OUT_OF_DATE, "true when written; three randomized trials since",
-                "True when written. Since then three randomized trials have been published "
-                f"({fmt.integer(v('b23.n.randomized.all'))}, {fmt.integer(v('fin.n.randomized.all'))} and "
-                f"{fmt.integer(v('inv.n.randomized.all'))} participants)."),
+        "c14": ((OUT_OF_DATE, f"true when written; {fmt.count(k_later, 'randomized trial')} since",
+                 f"True when written. Since then {fmt.count(k_later, 'randomized trial')} "
+                 f"{'has' if k_later == 1 else 'have'} been published ({sizes} participants).")
+                if k_later else
+                (SUPPORTED, "no randomized trial since", "No randomized trial has been published since.")),
         "c15": (NOT_TESTABLE, "clinical impressions, without a control group",
                 "Experience in one's own patients cannot separate a drug effect from natural ups and "
                 "downs, regression to the mean and expectation; a personal communication is not "
@@ -186,17 +343,22 @@ def verdicts(R) -> list[Verdict]:
                 f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
         "c17": (NOT_TESTABLE, "speculation; no trial in other diseases cited",
                 "No trial in other neurological diseases is cited or was reviewed here."),
-        "c18": (OUT_OF_DATE, "one trial supported a modest benefit when written; not replicated since",
-                f"True when written as far as one small trial could show (a modest benefit); since then "
-                f"{not_later}."),
-        "c19": (PARTLY, "nominal mood result; not kept after adjustment",
-                f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for four "
+        "c18": (c18, {OUT_OF_DATE: "one trial supported a modest benefit when written; not replicated since",
+                      SUPPORTED: "one trial supported a modest benefit; the later trials pooled agree",
+                      NOT_SUPPORTED: "the trial did not show a significant benefit on pain"}[c18],
+                {OUT_OF_DATE: "True when written as far as one small trial could show (a modest benefit); "
+                              f"since then {not_later}.",
+                 SUPPORTED: f"One small trial showed a modest benefit; since then {not_later}, and the later "
+                            f"trials pool to {pooled_text(later)}.",
+                 NOT_SUPPORTED: f"The trial's pain result was {_p(pain.p)}; since then {not_later}."}[c18]),
+        "c19": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood", short=True),
+                f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for {n_sec} "
                 f"outcomes {_p(holm['mood'][0])}."),
         "c20": (NOT_SUPPORTED, "fatigue was measured and did not improve",
                 "Fatigue was a secondary outcome of the trial and did not improve significantly (the P "
                 "value is not published); this does not rule out a small effect."),
         "c21": (NOT_SUPPORTED, "both were secondary outcomes of this very trial",
-                f"Fatigue and mood were two of the {fmt.words(sec.n_secondary)} secondary outcomes of the "
+                f"Fatigue and mood were two of the {n_sec} secondary outcomes of the "
                 "trial the post describes, and the post quotes the mood result itself."),
         "c22": (SUPPORTED, "no serious harms in the trials",
                 f"No serious harms were reported; headache {fmt.pct(bl.headache_ldn)} on LDN vs "
@@ -218,6 +380,8 @@ def verdicts(R) -> list[Verdict]:
     for cid, row in R.pkg.claims.iterrows():
         if cid not in judged:
             raise KeyError(f"data/claims.csv: claim '{cid}' has no verdict in analysis/claims.py")
+        if cid not in RULES:
+            raise KeyError(f"analysis/claims.py: claim '{cid}' has no rule in RULES")
         verdict, reason, evidence = judged[cid]
         out.append(Verdict(cid, row["section"], row["short"], row["paraphrase"], _claimed(row),
                            verdict, reason, evidence))
@@ -225,3 +389,14 @@ def verdicts(R) -> list[Verdict]:
     if extra:
         raise KeyError(f"analysis/claims.py judges claims not in data/claims.csv: {sorted(extra)}")
     return out
+
+
+def _secondary_reason(sec, name: str, short: bool = False) -> str:
+    """'nominal P; not kept after adjusting for four outcomes', by the same rule as the label."""
+    n = fmt.count(sec.n_secondary, "outcome")
+    if sec.reported[name] >= ALPHA:
+        return "not significant even before adjustment"
+    if sec.holm4[name][1]:
+        return f"kept after adjusting for {n}"
+    return "nominal mood result; not kept after adjustment" if short else \
+        f"nominal P; not kept after adjusting for {n}"

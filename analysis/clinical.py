@@ -34,6 +34,16 @@ def band(reduction: float, t: SimpleNamespace) -> str:
     return "below what is minimally important"
 
 
+# "Much of the relief also occurred on placebo" when placebo's mean reduction is at least
+# this share of LDN's.
+MUCH_ON_PLACEBO = 0.5
+
+
+def much_on_placebo(pain) -> bool:
+    """True when placebo's mean reduction is at least MUCH_ON_PLACEBO of LDN's."""
+    return pain.ldn > 0 and pain.placebo >= MUCH_ON_PLACEBO * pain.ldn
+
+
 def anchor(pain, pkg) -> SimpleNamespace:
     """The 2013 pain result in IMMPACT's terms: where each condition's mean reduction
     falls. The thresholds grade change within a patient; they do not grade the
@@ -43,6 +53,8 @@ def anchor(pain, pkg) -> SimpleNamespace:
     ldn_band, placebo_band = band(pain.ldn, t), band(pain.placebo, t)
     summary = (f"on LDN the mean reduction ({fmt.num(pain.ldn)}%) was {ldn_band}, but on placebo it "
                f"({fmt.num(pain.placebo)}%) was already {placebo_band}: much of the relief on LDN also "
-               "occurred on placebo")
+               "occurred on placebo") if much_on_placebo(pain) else (
+               f"on LDN the mean reduction ({fmt.num(pain.ldn)}%) was {ldn_band}, and on placebo "
+               f"({fmt.num(pain.placebo)}%) {placebo_band}")
     return SimpleNamespace(thresholds=t, range_text=rng, ldn_band=ldn_band,
                            placebo_band=placebo_band, summary=summary, reference=REFERENCE)

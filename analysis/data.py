@@ -54,7 +54,30 @@ MAX_TEXT_LENGTH = 300
 
 # Which source kinds carry which provenance tag (facts.md: A abstract, R registry, N news).
 # Every resource the package must hold (rob2: the RoB 2 judgments, appraisal kept as data).
-REQUIRED_RESOURCES = ("studies", "sources", "numbers", "claims", "rob2")
+# pooling and pooling_sets: the trial roster (which studies are pooled, in which sets,
+# converted to Hedges' g how), so that adding a later trial is rows, not code.
+REQUIRED_RESOURCES = ("studies", "sources", "numbers", "claims", "rob2", "pooling", "pooling_sets")
+
+# The trial roster (pooling.csv): the input columns each conversion to Hedges' g takes
+# (analysis.meta; results.CONVERSIONS calls them). Every other input column stays empty.
+CONVERSION_INPUTS = {
+    "means_sds": ("mean_ldn", "sd_ldn", "n_ldn", "mean_placebo", "sd_placebo", "n_placebo"),
+    "md_ci": ("estimate", "n_ldn", "n_placebo"),
+    "cohens_d": ("estimate", "n_ldn", "n_placebo"),
+    "paired_p": ("p", "n"),
+    "r_effect_size": ("estimate", "n"),
+    "parallel_p": ("p", "n_ldn", "n_placebo"),
+}
+POOLING_INPUTS = ("estimate", "p", "n", "n_ldn", "n_placebo", "mean_ldn", "sd_ldn", "mean_placebo",
+                  "sd_placebo")
+ANALYSED_N = "analysed_n"  # pooling.csv's n for the index trial: the report's analysed n (GRIM)
+# Sets the analysis refers to by name: the main pooling and the later trials.
+REQUIRED_SETS = ("randomized", "later trials")
+# What each input must be in numbers.csv (its statistic column).
+_INPUT_STATISTICS = {"n": ("n",), "n_ldn": ("n",), "n_placebo": ("n",), "p": ("p",),
+                     "mean_ldn": ("mean", "mean_change", "score"),
+                     "mean_placebo": ("mean", "mean_change", "score"),
+                     "sd_ldn": ("sd",), "sd_placebo": ("sd",)}
 
 _TAG_FOR_KIND = {"abstract": "A", "review-abstract": "A", "protocol": "A", "registry": "R", "news": "N"}
 
@@ -88,6 +111,8 @@ class Package:
     numbers: pd.DataFrame
     claims: pd.DataFrame
     rob2: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # risk-of-bias judgments
+    pooling: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # the trial roster
+    pooling_sets: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # its analysis sets
     _files: dict[str, str] = field(default_factory=dict, repr=False)
 
     def number(self, number_id: str) -> pd.Series:
@@ -131,12 +156,37 @@ def load(root: Path | str | None = None) -> Package:
         raise first
     frames = {name: _frame(tables[name], res) for name, res in _resources(descriptor).items()}
     return Package(root=root, descriptor=descriptor, studies=frames["studies"], sources=frames["sources"],
-                   numbers=frames["numbers"], claims=frames["claims"], rob2=frames["rob2"], _files=files)
+                   numbers=frames["numbers"], claims=frames["claims"], rob2=frames["rob2"],
+                   pooling=frames["pooling"], pooling_sets=frames["pooling_sets"], _files=files)
 
 
-def validate(root: Path | str | None = None) -> list[DataError]:
-    """Every problem in the package at ``root``, in file, row and field order (empty if valid)."""
-    return _check(Path(root) if root is not None else DEFAULT_ROOT)[0]
+def validate(root: Path | str | None = None, *, bibliography: Path | str | None = None) -> list[DataError]:
+    """Every problem in the package at ``root``, in file, row and field order (empty if valid).
+    With ``bibliography`` (a .bib file), also every sources.csv bib_key that it lacks."""
+    errors, tables, _, files = _check(Path(root) if root is not None else DEFAULT_ROOT)
+    if bibliography is not None and "sources" in tables:
+        errors.extend(_bib_keys(tables["sources"], files["sources"], Path(bibliography)))
+    return errors
+
+
+_BIB_KEY_RE = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def bib_keys(path: Path) -> set[str]:
+    """The citation keys a BibTeX file defines."""
+    return set(_BIB_KEY_RE.findall(path.read_text(encoding="utf-8")))
+
+
+def _bib_keys(table: _Table, fname: str, bib: Path) -> list[DataError]:
+    try:
+        keys = bib_keys(bib)
+    except FileNotFoundError:
+        return [DataError(f"the bibliography {bib.name} is missing; every bib_key of {fname} must be an "
+                          "entry in it. Restore it.", file=bib.name, rule="missing-file")]
+    return [DataError(f"bib_key '{r['bib_key']}' is not an entry in {bib.name}. Add the entry "
+                      f"(@article{{{r['bib_key']}, ...}}) there, or correct the key.",
+                      field="bib_key", rule="bib-key", **_ctx(table, i, fname, "source_id"))
+            for i, r in enumerate(table.rows) if r["bib_key"] and r["bib_key"] not in keys]
 
 
 # --------------------------------------------------------------------------- internals
@@ -193,7 +243,7 @@ def _check(root: Path):
         tables[name] = table
         errors.extend(errs)
     errors.extend(_foreign_keys(tables, resources, files))
-    errors.extend(_domain(tables, resources, files))
+    errors.extend(_domain(tables, resources, files, descriptor))
     return errors, tables, descriptor, files
 
 
@@ -467,7 +517,8 @@ def _foreign_keys(tables: dict[str, _Table], resources: dict[str, dict], files: 
     return errors
 
 
-def _domain(tables: dict[str, _Table], resources: dict[str, dict], files: dict[str, str]):
+def _domain(tables: dict[str, _Table], resources: dict[str, dict], files: dict[str, str],
+            descriptor: dict | None = None):
     """Rules a Table Schema cannot express: plausible values, intervals, provenance consistency."""
     errors: list[DataError] = []
     studies = {r["study_id"]: r for r in tables["studies"].rows}
@@ -502,6 +553,153 @@ def _domain(tables: dict[str, _Table], resources: dict[str, dict], files: dict[s
                 f"domain '{absent[0]}' has no judgment; RoB 2 for crossover trials judges every domain. "
                 "Add a row with its judgment (low, some concerns or high) and a one-line reason.",
                 file=files["rob2"], field="domain", rule="rob2-domains"))
+    errors.extend(_pooling_rules(tables, files))
+    errors.extend(_descriptor_sources(tables, descriptor or {}, files))
+    return errors
+
+
+def _pooling_rules(tables: dict[str, _Table], files: dict[str, str]) -> list[DataError]:
+    """The trial roster: each pooled row has exactly the inputs its conversion takes, each a
+    number of the same study; a row is pooled or excluded with a reason; every later trial has
+    a row; the sets the analysis names exist."""
+    errors: list[DataError] = []
+    t, fname = tables["pooling"], files["pooling"]
+    studies = {r["study_id"]: r for r in tables["studies"].rows}
+    numbers = {r["number_id"]: r for r in tables["numbers"].rows}
+    for i, r in enumerate(t.rows):
+        ctx = _ctx(t, i, fname, "study_id")
+        sid, conv = r["study_id"], r["conversion"]
+        if r["sets"] and r["excluded"]:
+            errors.append(DataError("the study is both pooled (sets) and excluded (excluded). Empty one of "
+                                    "the two.", field="excluded", rule="pooled-or-excluded", **ctx))
+        elif not r["sets"] and not r["excluded"]:
+            errors.append(DataError("the study is neither pooled nor excluded. List the analysis sets it "
+                                    f"belongs to in 'sets' (names from {files['pooling_sets']}), or say "
+                                    "in 'excluded' why it is not pooled.", field="sets",
+                                    rule="pooled-or-excluded", **ctx))
+        if not r["sets"]:
+            continue
+        study = studies.get(sid) or {}
+        later, main = REQUIRED_SETS[1], REQUIRED_SETS[0]
+        in_sets = r["sets"].split(";")
+        if study.get("role") == "later-trial" and later not in in_sets:
+            errors.append(DataError(
+                f"a pooled later trial belongs in the set '{later}' (the report counts and pools the later "
+                f"trials from it). Add '{later}' to 'sets', or exclude the study with a reason.",
+                field="sets", rule="set-membership", **ctx))
+        if later in in_sets and study and study.get("role") != "later-trial":
+            errors.append(DataError(
+                f"'{later}' holds only studies with role later-trial in {files['studies']}; this one is "
+                f"'{study.get('role')}'. Remove '{later}' from 'sets', or correct the role.",
+                field="sets", rule="set-membership", **ctx))
+        if main in in_sets and study and study.get("randomized") is not True:
+            errors.append(DataError(
+                f"'{main}' holds only randomized studies; {files['studies']} does not mark this one "
+                f"randomized. Remove '{main}' from 'sets', or correct 'randomized' there.",
+                field="sets", rule="set-membership", **ctx))
+        if conv is None:
+            errors.append(DataError("a pooled study needs a conversion to Hedges' g. Fill in 'conversion' "
+                                    f"({', '.join(CONVERSION_INPUTS)}).", field="conversion",
+                                    rule="conversion-inputs", **ctx))
+            continue
+        if r["direction"] is None:
+            errors.append(DataError("a pooled study needs a direction: ldn_better if its result favours "
+                                    "LDN (less pain on LDN), placebo_better otherwise.", field="direction",
+                                    rule="conversion-inputs", **ctx))
+        need = CONVERSION_INPUTS[conv]
+        for col in POOLING_INPUTS:
+            val = r[col]
+            if col in need and val is None:
+                errors.append(DataError(
+                    f"conversion '{conv}' needs '{col}' (it takes {', '.join(need)}). Fill in the "
+                    f"number_id from {files['numbers']}.", field=col, rule="conversion-inputs", **ctx))
+            elif col not in need and val is not None:
+                errors.append(DataError(
+                    f"conversion '{conv}' does not use '{col}' (it takes {', '.join(need)}). Empty the "
+                    "cell, or choose the conversion that uses it.", field=col, rule="conversion-inputs",
+                    **ctx))
+            elif val is not None and col == "n" and val == ANALYSED_N:
+                if (studies.get(sid) or {}).get("role") != "index-trial":
+                    errors.append(DataError(
+                        f"'{ANALYSED_N}' (the report's analysed n) stands only for the index trial's n. "
+                        f"Give this study's number of participants as a number_id from {files['numbers']}.",
+                        field=col, rule="conversion-inputs", **ctx))
+            elif val is not None:
+                num = numbers.get(val)
+                if num is None:
+                    if col == "n":  # the other columns are foreign keys, reported already
+                        errors.append(DataError(
+                            f"'{val}' is not a number_id in {files['numbers']}. Correct the id, or add the "
+                            "missing row.", field=col, rule="foreign-key", **ctx))
+                    continue
+                if num["study_id"] != sid:
+                    errors.append(DataError(
+                        f"'{val}' is a number of study '{num['study_id']}', not of '{sid}'. Use a number "
+                        "of this study.", field=col, rule="conversion-inputs", **ctx))
+                want = _INPUT_STATISTICS.get(col)
+                if want and num["statistic"] not in want:
+                    errors.append(DataError(
+                        f"'{val}' has statistic '{num['statistic']}', but '{col}' takes "
+                        f"{' or '.join(want)}. Choose the right number.", field=col,
+                        rule="conversion-inputs", **ctx))
+                if conv == "md_ci" and col == "estimate" and (num["low"] is None or num["high"] is None):
+                    errors.append(DataError(
+                        f"conversion 'md_ci' needs the 95% CI of '{val}' in its low and high columns in "
+                        f"{files['numbers']}; they are empty. Fill them in, or use another conversion.",
+                        field=col, rule="conversion-inputs", **ctx))
+    have = {r["study_id"] for r in t.rows}
+    st = tables["studies"]
+    if t.ok:
+        for i, r in enumerate(st.rows):
+            if r["role"] == "later-trial" and r["study_id"] not in have:
+                errors.append(DataError(
+                    f"later trial '{r['study_id']}' is not in {fname}. Add a row there: pool it (conversion, "
+                    "direction, its numbers, sets) or say in 'excluded' why it is not pooled.",
+                    field="role", rule="later-trial-roster", **_ctx(st, i, files["studies"], "study_id")))
+    ts = tables["pooling_sets"]
+    if ts.ok:
+        names = {r["set"] for r in ts.rows}
+        for name in REQUIRED_SETS:
+            if name not in names:
+                errors.append(DataError(
+                    f"the analysis set '{name}' is missing; the analysis uses it by name. Add a row "
+                    f"'{name}' with its description.", file=files["pooling_sets"], field="set",
+                    rule="required-set"))
+        used = {s for r in t.rows if r["sets"] for s in r["sets"].split(";")}
+        for i, r in enumerate(ts.rows):
+            if t.ok and r["set"] not in used:
+                errors.append(DataError(
+                    f"no study in {fname} is pooled in '{r['set']}'. Add it to a study's 'sets', or "
+                    "remove the set.", field="set", rule="empty-set",
+                    **_ctx(ts, i, files["pooling_sets"], "set")))
+    return errors
+
+
+def _descriptor_sources(tables: dict[str, _Table], descriptor: dict, files: dict[str, str]
+                        ) -> list[DataError]:
+    """datapackage.json's 'sources' and sources.csv name the same documents: every link of
+    datapackage.json is a url in sources.csv, and every url of an abstract, protocol or
+    registry (tags A and R) in sources.csv is in datapackage.json (news, tag N, is covered
+    by one entry without a link)."""
+    errors: list[DataError] = []
+    t = tables["sources"]
+    if not t.ok:
+        return errors
+    dname = files["sources"].rsplit("/", 1)[0] + "/" + DESCRIPTOR
+    listed = [s.get("path") for s in descriptor.get("sources", []) if s.get("path")]
+    urls = {r["url"] for r in t.rows if r["url"]}
+    for path in listed:
+        if path not in urls:
+            errors.append(DataError(
+                f"its 'sources' list {path}, which no row of {files['sources']} has as its url. Correct "
+                f"the path, add the source to {files['sources']}, or remove the entry.",
+                file=dname, field="sources", rule="descriptor-sources"))
+    for i, r in enumerate(t.rows):
+        if r["url"] and r["tag"] in ("A", "R") and r["url"] not in listed:
+            errors.append(DataError(
+                f"url {r['url']} is not in the 'sources' list of {dname}. Add "
+                f'{{"title": "...", "path": "{r["url"]}"}} there.', field="url",
+                rule="descriptor-sources", **_ctx(t, i, files["sources"], "source_id")))
     return errors
 
 

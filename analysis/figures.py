@@ -541,6 +541,12 @@ def p_by_analysis(
 
 # --- 5. forest plot ---------------------------------------------------------------------
 
+# A compact forest plot (the handout) is as tall as with five studies, a pooled row and a
+# prediction interval (7.4 row units) for up to two more studies; rows never come closer
+# than 0.15 in (10.8 pt: 8 pt labels with a quarter of a line between them).
+COMPACT_LINES = 7.4
+COMPACT_MIN_ROW = 0.15
+
 def forest(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -595,6 +601,16 @@ def forest(
 
     with matplotlib.rc_context(style.rc(w)):
         row_h = (0.42 if stacked else 0.28) * (0.72 if compact else 1.0)
+        if compact:
+            # Headroom (issue 22): a compact plot keeps the height it has with five studies
+            # for up to two more, by drawing rows closer together, never closer than
+            # COMPACT_MIN_ROW (a line of 8 pt text with room between), and markers shrink with
+            # the row pitch so that they do not touch.
+            budget = row_h * COMPACT_LINES
+            pitch = max(COMPACT_MIN_ROW, min(row_h, budget / n_lines))
+            s_max *= (pitch / row_h) ** 2
+            s_fixed = 0.35 * s_max
+            row_h = pitch
         fig = _new_figure(w, (0.95 if compact else 1.25) + row_h * n_lines)
         ax = fig.subplots()
         _tick_style(ax, small)

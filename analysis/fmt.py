@@ -127,7 +127,78 @@ def date(iso: str) -> str:
 
 def words(n: int) -> str:
     """A small count as a word ('three'), larger ones as digits."""
+    n = int(n)
     return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for one: 'one trial', 'three trials', 'no trial' is
+    never written (zero gives 'zero trials'; say what is absent in words instead)."""
+    n = int(n)
+    return f"{words(n)} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def capital(s: str) -> str:
+    """``s`` with its first letter in capitals (a sentence that starts with a computed word)."""
+    return s[:1].upper() + s[1:]
+
+
+def join(items, *, conj: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'. An empty list is refused: a sentence built by joining
+    nothing is a sentence with a hole in it; the caller must say what is absent instead."""
+    items = [str(i) for i in items]
+    if not items:
+        raise ValueError("fmt.join: nothing to join; write what is absent in words instead")
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+# Simple fractions a reader says in words, for ratios and shares (value, words as a
+# ratio "... as long", words as a share "... of women"). A value is named by the nearest
+# one within RATIO_TOLERANCE (relative); otherwise it is given in digits.
+_FRACTIONS = ((0.1, "a tenth as", "one in ten"), (0.125, "an eighth as", "one in eight"),
+              (0.2, "a fifth as", "one in five"), (0.25, "a quarter as", "a quarter"),
+              (1 / 3, "a third as", "a third"), (0.4, "two fifths as", "two in five"),
+              (0.5, "half as", "half"), (0.6, "three fifths as", "three in five"),
+              (2 / 3, "two thirds as", "two thirds"), (0.75, "three quarters as", "three quarters"),
+              (1.0, "as", "all"), (1.5, "one and a half times as", None), (2.0, "twice as", None),
+              (3.0, "three times as", None), (4.0, "four times as", None))
+RATIO_TOLERANCE = 0.06   # a ratio of lengths or sizes: 'about a third as long' within 6%
+SHARE_TOLERANCE = 0.12   # a share of people, already rounded: 'about one in ten' within 12%
+
+
+def _nearest_fraction(x: float, tolerance: float = RATIO_TOLERANCE, shares: bool = False):
+    cands = [f for f in _FRACTIONS if not shares or f[2] is not None]
+    best = min(cands, key=lambda f: abs(x - f[0]) / f[0])
+    return best if abs(x - best[0]) / best[0] <= tolerance else None
+
+
+def ratio(x: float, adjective: str) -> str:
+    """A ratio in words: ratio(1/3, 'long') -> 'a third as long', ratio(2, 'large') ->
+    'twice as large', 'about' before a near fit (within RATIO_TOLERANCE), digits when no
+    simple fraction is near ('0.37 times as long')."""
+    if not x > 0:
+        raise ValueError(f"fmt.ratio: {x} is not a positive ratio")
+    f = _nearest_fraction(x)
+    if f is None:
+        return f"{num(x, 2)} times as {adjective}"
+    exact = abs(x - f[0]) < 1e-9
+    return ("" if exact else "about ") + f"{f[1]} {adjective}"
+
+
+def share(x: float) -> str:
+    """A share (0 to 1) in words: 'about a third', 'about one in ten'; a share no simple
+    fraction is near is given as a percentage."""
+    if not 0 <= x <= 1:
+        raise ValueError(f"fmt.share: {x} is not a share between 0 and 1")
+    if x == 0:
+        return "none"
+    f = _nearest_fraction(x, SHARE_TOLERANCE, shares=True)
+    if f is None:
+        return prop_pct(x)
+    exact = abs(x - f[0]) < 1e-9
+    return ("" if exact else "about ") + f[2]
 
 
 _SINGULAR = {"participants": "participant", "weeks": "week", "years": "year",
@@ -186,3 +257,13 @@ def citation(key: str) -> str:
     if not _IDENT.fullmatch(str(key)):
         raise ValueError(f"{key!r} is not a citation key (letters, digits, '.', '_', '-')")
     return f"[@{key}]"
+
+
+def of(k: int, n: int) -> str:
+    """'two of four', 'none of four', 'all four' (of a whole the sentence names next)."""
+    k, n = int(k), int(n)
+    if k == 0:
+        return f"none of {words(n)}"
+    if k == n and n > 1:
+        return f"all {words(n)}"
+    return f"{words(k)} of {words(n)}"

@@ -92,7 +92,7 @@ def claims_summary_table(R) -> str:
              f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict != NOT_TESTABLE]
     untestable = [v for v in vs if v.verdict == NOT_TESTABLE]
     if untestable:
-        rows.append([f"{fmt.words(len(untestable)).capitalize()} more claims", f"**{NOT_TESTABLE}**",
+        rows.append([fmt.capital(fmt.count(len(untestable), "more claim")), f"**{NOT_TESTABLE}**",
                      "; ".join(fmt.text(v.short) for v in untestable)])
     return md_table(["The post's claim", "Verdict", "Why"], rows, widths=[30, 16, 54])
 
@@ -227,7 +227,8 @@ def multiplicity_table(R) -> str:
                      adj(s.holm4, name), adj(s.bh4, name), adj(s.holm4_best, name),
                      adj(s.bh4_best, name)])
     for name in ("satisfaction with life", "mood"):
-        rows.append([f"{name}: sensitivity, the three reported P values only (pain included)",
+        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.reported))} reported P values only "
+                     "(pain included)",
                      fmt.p(s.reported[name]), adj(s.holm3, name), adj(s.bh3, name), "", ""])
     return md_table(["Outcome", "Reported P", "Holm, unknown = 1", "BH, unknown = 1",
                      f"Holm, unknown = {floor}", f"BH, unknown = {floor}"], rows, "lrrrrr",
@@ -276,17 +277,19 @@ def sources_table(pkg) -> str:
 
 
 def trials_table(R) -> str:
+    """Each pooled study of the roster (data/pooling.csv) on the common scale, and how it was
+    converted (a study that was not randomized says so instead)."""
     ev = R.evidence
     studies = R.pkg.studies
-    names = {"younger2009": "pilot, not randomized", "younger2013": "P value, paired t, r",
-             "bested2023": "effect size r = Z/\u221aN, r", "final2024": "mean difference and CI",
-             "innova": "published Cohen's d"}
     rows = []
-    for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
-        g = ev.trials[sid]
-        st = studies.loc[sid]
+    for e in ev.roster:
+        if not e.pooled:
+            continue
+        g, st = ev.trials[e.study_id], studies.loc[e.study_id]
+        randomized = not _missing(st["randomized"]) and bool(st["randomized"])
+        how = e.conversion_label if randomized else fmt.text(st["role"]) + ", not randomized"
         rows.append([fmt.text(st["label"]), fmt.text(st["design"]), fmt.est_ci(g.estimate, g.low, g.high, 2),
-                     names[sid]])
+                     how])
     return md_table(["Trial", "Design", "Hedges' g (95% CI); negative favours LDN", "Converted from"],
                     rows, "llrl")
 
@@ -316,10 +319,10 @@ def disagreement_callout(R) -> str:
 def forest_rows(R) -> list[dict]:
     """Rows for ``figures.forest``: each trial on the common scale, weights from the main pooling."""
     ev, studies = R.evidence, R.pkg.studies
-    pooled = ev.pooled["randomized"]
+    pooled = ev.pooled[ev.main_set]
     weights = dict(zip(pooled.labels, pooled.weights))
     rows = []
-    for sid in ["younger2009", "younger2013", "bested2023", "final2024", "innova"]:
+    for sid in ev.trials:  # the pooled studies, in the roster's order
         g, st = ev.trials[sid], studies.loc[sid]
         label = st["label"]
         if not st["randomized"] and "pilot" not in label:
@@ -341,10 +344,6 @@ REVIEWS = [  # (study_id, k number id, pooled pain number id, scale shown)
     ("annmedsurg2025", "ams25.n.trials", "ams25.pain.smd", "SMD"),
     ("ologunowa2025", "olo25.n.studies", "olo25.pain.smd", "SMD"),
 ]
-OUR_SETS = [("with pilot", "all trials incl. the non-randomized pilot"),
-            ("randomized", "randomized trials"),
-            ("later trials", "trials after 2013"),
-            ("parallel only", "parallel-group trials")]
 
 
 def reviews_table(R) -> str:
@@ -356,7 +355,7 @@ def reviews_table(R) -> str:
         rows.append([fmt.text(p.studies.loc[sid, "label"]), tagged(p, k_id),
                      f"{fmt.est_ci(row['value'], row['low'], row['high'], 2)} ({scale})",
                      "published; trial list not in the abstract"])
-    for key, label in OUR_SETS:
+    for key, label in ev.set_descriptions.items():  # data/pooling_sets.csv, in its order
         m = ev.pooled[key]
         rows.append([f"This report: {label}", str(m.k), f"{fmt.est_ci(m.estimate, m.hk.low, m.hk.high, 2)} (Hedges' g)",
                      f"REML, Hartung\u2013Knapp interval; I\u00b2 (from Q) {fmt.prop_pct(m.i2)}"])
@@ -383,7 +382,9 @@ def sensitivity_table(R) -> str:
     for u, best in s.best_by_unpublished_p.items():
         h, b = best["holm"], best["fdr_bh"]
         kept = [n for n in names if h[n][1] or b[n][1]]
-        rows.append(["P of the two unpublished secondary outcomes", f"{fmt.p(u)}{mark('unpublished_p', u)}",
+        n_unpub = sum(p is None for p in s.family4.values())
+        rows.append([f"P of the {fmt.words(n_unpub)} unpublished secondary outcomes",
+                     f"{fmt.p(u)}{mark('unpublished_p', u)}",
                      "adjusted P, Holm / false discovery rate: "
                      + "; ".join(f"{n} {fmt.p(h[n][0])} / {fmt.p(b[n][0])}" for n in names),
                      ("kept: " + ", ".join(kept)) if kept else
@@ -393,7 +394,7 @@ def sensitivity_table(R) -> str:
                      f"{t.name}{mark('paired_test', t.test)}",
                      f"P {fmt.p_exact(t.low)} to {fmt.p_exact(t.high)} over the "
                      f"{fmt.words(rs.n_splits)} possible splits",
-                     f"{fmt.words(t.below_alpha)} of {fmt.words(rs.n_splits)} splits below "
+                     f"{fmt.of(t.below_alpha, rs.n_splits)} splits below "
                      f"{fmt.as_published(ALPHA)}"])
     return md_table(["Assumption", "Value", "What moves", "Conclusion"], rows, "llll",
                     widths=[22, 12, 44, 22])

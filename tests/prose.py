@@ -27,3 +27,58 @@ def typed_numbers(path: Path, allowed: tuple[str, ...] = ("95%",)) -> list[str]:
             if re.search(r"\d", t):
                 offenders.append(f"{path.name}:{chunk.line + i}: {line.strip()[:80]}")
     return offenders
+
+
+# Number words that usually state a count or a ratio taken from the data.
+NUMBER_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                          r"half|a third|thirds?|twice|both|all)\b", re.IGNORECASE)
+
+# Phrases where such a word does not depend on the data, each with its reason. A new
+# entry needs a reason a reviewer accepts; a count of trials, women, tests or outcomes
+# never qualifies (compute it with analysis.fmt.words / fmt.count instead).
+NUMBER_WORD_ALLOWED = {
+    r"\bone-sided\b|\btwo-sided\b|\btwo-sample\b|\btwo-page\b": "names of tests and of the handout's format",
+    r"\bone by one\b|\beach one\b|\bat all\b|\bcure-all\b|\bcuts both ways\b|\bone scale\b"
+    r"|\bthe (unpaired|honest) one\b|\bthe one we rely on\b|\b(recovering|recovered|gives) one\b"
+    r"|\bone patient's\b|\bwithin one woman\b|\bone or two questions\b":
+        "idioms and pronouns, not counts",
+    r"\b(the two|both) (conditions|sequences|treatments)\b|\bboth conditions\b|\bone baseline for both\b"
+    r"|\bboth reductions\b|\bboth responder percentages\b|\bthe two estimates\b":
+        "a two-condition crossover compares LDN with placebo by design (the question, not the data)",
+    r"\ball (possible|trials)\b|\bfor all\b": "'all' as 'every', not a count",
+    r"\b(rests this on|reported|the evidence:) one (small )?(randomized )?(crossover )?trial\b"
+    r"|\bone small (randomized )?crossover trial\b":
+        "the blog post under review rests on one trial: a fact about the post",
+    r"\bhalf of responders\b|\balmost all\b": "the definitions of ED50 and ED95",
+    r"\btwo questions\b|\bin two ways\b": "the sentence itself lists what it counts",
+    r"\bgives both a standardized difference\b": "a d and a P: what the sentence names",
+    r"\b(at a single centre, all women|women, one centre)\b":
+        "the index trial's setting as registered (data/studies.csv centre and population)",
+}
+
+
+def typed_number_words(path: Path, allowed: dict[str, str] | None = None) -> list[str]:
+    """Prose lines and fig-alt / fig-cap / tbl-cap texts holding a number word ('three',
+    'half', 'a third', 'twice', 'both', 'all') that no inline expression produced and no
+    allowed phrase explains. Inline `{python}` expressions are removed first."""
+    allowed = NUMBER_WORD_ALLOWED if allowed is None else allowed
+    doc = qmd.parse(path)
+
+    def offending(text: str) -> list[str]:
+        t = re.sub(r"`\{python\}[^`]*`", "", text)
+        for pattern in allowed:
+            t = re.sub(pattern, "", t, flags=re.IGNORECASE)
+        return [m.group(0) for m in NUMBER_WORDS.finditer(t)]
+
+    out = []
+    for chunk in doc.chunks:
+        if isinstance(chunk, qmd.Markdown):
+            for i, line in enumerate(chunk.text.splitlines()):
+                if offending(line):
+                    out.append(f"{path.name}:{chunk.line + i}: {offending(line)} in {line.strip()[:80]}")
+        else:
+            for key in ("fig-alt", "fig-cap", "tbl-cap"):
+                text = chunk.options.get(key)
+                if text and offending(str(text)):
+                    out.append(f"{path.name}:{chunk.line}: {key} {offending(str(text))} in {str(text)[:80]}")
+    return out

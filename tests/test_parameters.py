@@ -31,8 +31,12 @@ def pkg():
 def test_defaults_are_the_named_assumptions(pkg):
     R = compute(pkg)
     a = R.assumptions
-    assert (a.r, a.unpublished_p, a.paired_test) == tuple(d for d, _, _ in ASSUMPTIONS.values())
+    assert (a.r, a.unpublished_p, a.paired_test, a.analysed_n_given) == tuple(
+        d for d, _, _ in ASSUMPTIONS.values())
     assert a.changed == []
+    # the default analysed n: the registry's baseline count, which GRIM allows here
+    assert a.analysed_n == R.n == int(pkg.value("y13.n.baseline.all"))
+    assert R.grim.n_source == "registry baseline"
     assert R.evidence.r == a.r and R.secondary.missing_assumed == a.unpublished_p
 
 
@@ -61,10 +65,24 @@ def test_each_parameter_reaches_the_numbers_it_governs(pkg):
     ({"r": 1.0}, "between 0 and 1"), ({"r": 0}, "between 0 and 1"), ({"r": "high"}, "numbers"),
     ({"unpublished_p": 0.04}, "above 0.05"), ({"unpublished_p": 1.5}, "at most 1"),
     ({"paired_test": "asymptotic"}, "'midp', 'exact'"),
+    ({"analysed_n": 28.5}, "whole number"), ({"analysed_n": "many"}, "whole number"),
+    ({"analysed_n": 40}, "from 20 to 31"),
 ])
 def test_bad_values_are_refused_with_the_range(pkg, kwargs, needle):
     with pytest.raises(ValueError, match=re.escape(needle)):
         compute(pkg, **kwargs)
+
+
+def test_an_analysed_n_that_grim_rules_out_is_refused_with_the_n_that_fit(pkg):
+    fits = compute(pkg).grim.fits
+    ruled_out = next(m for m in range(20, 32) if m not in fits)
+    with pytest.raises(ValueError, match=rf"analysed_n = {ruled_out}: GRIM rules it out.*n = "
+                                         rf"{re.escape(compute(pkg).grim.fits_text)}\."):
+        compute(pkg, analysed_n=ruled_out)
+    # a value GRIM allows is in force, and the box says it was set by the parameter
+    R = compute(pkg, analysed_n=fits[0])
+    assert R.n == fits[0] and R.grim.n_source == "parameter"
+    assert f"analysed n = {fits[0]}, set by the parameter" in appraisal.assumptions_box(R)
 
 
 def test_sensitivity_table_marks_the_value_in_force(pkg):

@@ -12,6 +12,12 @@ from analysis import fmt
 from analysis.claims import VERDICTS, verdicts
 from analysis.data import load
 from analysis.results import compute
+from tests.published import trial2013
+from tests.snapshot import expect
+
+# The published numbers, read from data/ here (tests/published.py), and today's
+# facts that only a snapshot can hold (tests/snapshot.json; `make snapshot`).
+T = trial2013()
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +27,19 @@ def R():
 
 def test_grim_picks_the_only_consistent_n(R):
     # Brute force, independent of analysis.stats: which n in 20..31 admit whole
-    # counts that round (half up) to 32 % and to 11 %?
+    # counts that round (half up) to both published responder percentages?
+    pl, pp = R.pkg.value("y13.responders.ldn"), R.pkg.value("y13.responders.placebo")
+
     def fits(pct, n):
         return [k for k in range(n + 1) if math.floor(100 * k / n + 0.5) == pct]
-    both = [n for n in range(20, 32) if fits(32, n) and fits(11, n)]
-    assert both == [R.n] == [28]
-    assert (R.responders.x_ldn, R.responders.x_pbo) == (fits(32, 28)[0], fits(11, 28)[0])
+    both = [n for n in range(20, 32) if fits(pl, n) and fits(pp, n)]
+    assert both == R.grim.fits == T.fits and R.n == T.n
+    assert R.grim.ambiguous == (len(both) > 1)
+    assert (R.responders.x_ldn, R.responders.x_pbo) == (fits(pl, R.n)[0], fits(pp, R.n)[0])
+    # today: only 28 fits, 9 and 3 women (32.1 % and 10.7 %)
+    expect("grim_fits", both)
+    expect("analysed_n", R.n)
+    expect("responder_counts", [R.responders.x_ldn, R.responders.x_pbo])
 
 
 def test_responder_tests_match_scipy(R):
@@ -35,38 +48,39 @@ def test_responder_tests_match_scipy(R):
     assert rs.fisher.p == pytest.approx(sps.fisher_exact(table)[1])
     assert rs.chi2.p == pytest.approx(sps.chi2_contingency(table, correction=False)[1])
     assert rs.chi2_cc.p == pytest.approx(sps.chi2_contingency(table, correction=True)[1])
-    # McNemar exact on the most extreme split (b=9, c=3): two-sided binomial
+    # McNemar exact on the most extreme split (no woman responded on both: b = x_ldn,
+    # c = x_pbo; today 9 and 3): two-sided binomial
     worst = max(s.exact for s in rs.splits)
-    assert worst == pytest.approx(sps.binomtest(3, 12, 0.5).pvalue)
+    assert worst == pytest.approx(sps.binomtest(T.x_pbo, T.x_ldn + T.x_pbo, 0.5).pvalue)
 
 
 def test_expected_disagreements_with_published_numbers(R):
-    # The published responder P (0.05) is reproduced by the uncorrected
-    # chi-squared test only. A new disagreement, or a vanished one, fails here.
-    assert R.disagreements == sorted([
-        "innova-p-from-d",
-        "responders-p-chi2_cc", "responders-p-fisher",
-        "responders-p-mcnemar_exact", "responders-p-mcnemar_midp",
-    ])
-    assert R.check("responders-p-chi2").agrees
-    assert R.check("final-p-from-ci").agrees
-    assert R.check("grim-n-vs-registry-baseline").agrees
+    # Today the published responder P (0.05) is reproduced by the uncorrected
+    # chi-squared test only, and FINAL's P and the GRIM n agree. A new disagreement,
+    # or a vanished one, fails here (tests/snapshot.json).
+    expect("disagreements", R.disagreements)
+    assert R.check("grim-n-vs-registry-baseline").agrees == (R.n == T.fits[0] if len(T.fits) == 1
+                                                             else R.n == R.grim.registry_baseline)
 
 
 def test_innova_d_and_p_do_not_describe_one_test(R):
     # INNOVA's abstract: d 0.19 and P 0.236 with 48 and 50 women randomized.
     # Hand: t = 0.19 x sqrt(48 x 50 / 98) = 0.940 on 96 df, two-sided P 0.35;
-    # P 0.236 needs |t| 1.192, so d 0.241.
+    # P 0.236 needs |t| 1.192, so d 0.241 (tests/snapshot.json).
+    v = R.pkg.value
+    d, p = v("inv.pain.cohens-d"), v("inv.pain.p")
+    n1, n2 = v("inv.n.randomized.ldn"), v("inv.n.randomized.placebo")
     c, inv = R.check("innova-p-from-d"), R.evidence.innova_p_from_d
-    assert not c.agrees and c.published == 0.236
-    assert c.recomputed == pytest.approx(2 * sps.t.sf(0.19 * math.sqrt(48 * 50 / 98), 96))
-    assert c.recomputed == pytest.approx(0.349, abs=0.001)
-    assert inv.d_from_p == pytest.approx(0.241, abs=0.001)
+    assert c.published == p
+    assert c.recomputed == pytest.approx(2 * sps.t.sf(d * math.sqrt(n1 * n2 / (n1 + n2)), n1 + n2 - 2))
+    assert inv.d_from_p == pytest.approx(sps.t.isf(p / 2, n1 + n2 - 2) / math.sqrt(n1 * n2 / (n1 + n2)))
+    expect("innova_p_from_d_3dp", round(c.recomputed, 3))
+    expect("innova_d_from_p_3dp", round(inv.d_from_p, 3))
 
 
 def test_pain_interval_follows_altman_bland(R):
     # BMJ 2011;343:d2090: z = -0.862 + sqrt(0.743 - 2.404 ln P), SE = est / z
-    est, p = 28.8 - 18.0, 0.016
+    est, p = T.pain_ldn - T.pain_placebo, T.pain_p
     z = -0.862 + math.sqrt(0.743 - 2.404 * math.log(p))
     se = est / z
     assert R.pain.diff == pytest.approx(est)
@@ -196,10 +210,12 @@ def _round_half_up(x, digits):
 
 def test_responder_tests_beside_the_published_p(R):
     rs = R.responders
-    table = [[9, 19], [3, 25]]
-    # one-sided Fisher (scipy), about 0.0505
+    n, x1, x2 = T.n, T.x_ldn, T.x_pbo
+    table = [[x1, n - x1], [x2, n - x2]]
+    # one-sided Fisher (scipy), today about 0.0505
     assert rs.fisher_greater.p == pytest.approx(sps.fisher_exact(table, alternative="greater").pvalue)
-    assert round(rs.fisher_greater.p, 4) == 0.0505
+    expect("fisher_one_sided_p_4dp", round(rs.fisher_greater.p, 4))
+    dec = len(repr(T.reported_p).split(".")[1])  # the published digits
     # every listed P recomputed here with scipy / statsmodels, and its rounding
     # to the published 2 decimals (0.05) judged by hand half-up rounding
     from statsmodels.stats.contingency_tables import mcnemar
@@ -209,48 +225,54 @@ def test_responder_tests_beside_the_published_p(R):
         ("fisher", None): sps.fisher_exact(table).pvalue,
         ("fisher_greater", None): sps.fisher_exact(table, alternative="greater").pvalue,
     }
-    for a in range(4):
-        b, c = 9 - a, 3 - a
+    for a in range(min(x1, x2) + 1):
+        b, c = x1 - a, x2 - a
         exact = sps.binomtest(b, b + c, 0.5).pvalue
         expected[("mcnemar_exact", a)] = exact
         expected[("mcnemar_midp", a)] = exact - sps.binom.pmf(b, b + c, 0.5)  # Fagerland 2013
-        expected[("mcnemar_asymptotic", a)] = mcnemar([[a, b], [c, 28 - a - b - c]], exact=False,
+        expected[("mcnemar_asymptotic", a)] = mcnemar([[a, b], [c, n - a - b - c]], exact=False,
                                                       correction=False).pvalue
-        expected[("mcnemar_asymptotic_cc", a)] = mcnemar([[a, b], [c, 28 - a - b - c]], exact=False,
+        expected[("mcnemar_asymptotic_cc", a)] = mcnemar([[a, b], [c, n - a - b - c]], exact=False,
                                                          correction=True).pvalue
     got = {(t.key, t.a): t for t in rs.tests_rounding}
     assert set(got) == set(expected)
     for k, p in expected.items():
         assert got[k].p == pytest.approx(p, rel=1e-9), k
-        assert got[k].rounds == (_round_half_up(p, 2) == 0.05), k
-    # only the uncorrected chi-squared and the one-sided Fisher give "0.05"
-    assert sorted(t.key for t in rs.tests_rounding_to_published) == ["chi2", "fisher_greater"]
-    assert rs.reproduces["fisher_greater"] and not rs.reproduces["fisher"]
+        assert got[k].rounds == (_round_half_up(p, dec) == T.reported_p), k
+    rounding = sorted({k for k, a in expected if _round_half_up(expected[(k, a)], dec) == T.reported_p})
+    assert sorted({t.key for t in rs.tests_rounding_to_published}) == rounding
+    assert {k for k, v in rs.reproduces.items() if v} == set(rounding) & set(rs.reproduces)
+    # today only the uncorrected chi-squared and the one-sided Fisher give "0.05"
+    expect("tests_rounding_to_published", sorted(t.key for t in rs.tests_rounding_to_published))
 
 
 def test_paired_splits_below_alpha(R):
     # Fagerland et al. 2013: mid-p = exact P - P(X = b). For the four splits
     # (a = 0..3; b, c = 9-a, 3-a): exact 0.146, 0.109, 0.070, 0.031 -> one below
     # 0.05; mid-p 0.092, 0.065, 0.039, 0.016 -> two below 0.05.
-    rs = R.responders
-    exact = [sps.binomtest(9 - a, 12 - 2 * a, 0.5).pvalue for a in range(4)]
-    midp = [e - sps.binom.pmf(9 - a, 12 - 2 * a, 0.5) for a, e in enumerate(exact)]
-    assert rs.n_splits == 4
-    assert rs.splits_exact_below_alpha == sum(p < 0.05 for p in exact) == 1
-    assert rs.splits_midp_below_alpha == sum(p < 0.05 for p in midp) == 2
+    rs, x1, x2 = R.responders, T.x_ldn, T.x_pbo
+    exact = [sps.binomtest(x1 - a, x1 + x2 - 2 * a, 0.5).pvalue for a in range(min(x1, x2) + 1)]
+    midp = [e - sps.binom.pmf(x1 - a, x1 + x2 - 2 * a, 0.5) for a, e in enumerate(exact)]
+    assert rs.n_splits == len(exact)
+    assert rs.splits_exact_below_alpha == sum(p < 0.05 for p in exact)
+    assert rs.splits_midp_below_alpha == sum(p < 0.05 for p in midp)
     assert [s.midp for s in rs.splits] == pytest.approx(midp)
+    expect("n_splits", rs.n_splits)
+    expect("splits_below_alpha", {"exact": rs.splits_exact_below_alpha, "midp": rs.splits_midp_below_alpha})
 
 
 def test_paired_fragility_fields(R):
     rs = R.responders
     # hand (tests/test_stats.py checks the search itself by brute force): exact
     # needs 2 outcome changes at a = 0 and 1 at a = 1..3; mid-p 1 everywhere.
-    assert [s.fragility_exact.estimate for s in rs.splits] == [2, 1, 1, 1]
-    assert [s.fragility_midp.estimate for s in rs.splits] == [1, 1, 1, 1]
-    assert rs.paired_fragility_min == {"exact": 1, "midp": 1}
+    expect("fragility_exact", [s.fragility_exact.estimate for s in rs.splits])
+    expect("fragility_midp", [s.fragility_midp.estimate for s in rs.splits])
+    assert rs.paired_fragility_min == {"exact": min(s.fragility_exact.estimate for s in rs.splits),
+                                       "midp": min(s.fragility_midp.estimate for s in rs.splits)}
     # the split with a = 3 is significant by the exact test, the others are not
     kinds = [s.fragility_exact.extra["kind"] for s in rs.splits]
-    assert kinds == ["reverse fragility index"] * 3 + ["fragility index"]
+    assert kinds == ["fragility index" if s.exact < 0.05 else "reverse fragility index" for s in rs.splits]
+    expect("fragility_kinds_exact", kinds)
     assert rs.fragility.extra["kind"] == "reverse fragility index"  # Fisher-based, kept
 
 
@@ -259,14 +281,16 @@ def test_four_secondary_outcomes_holm_and_bh(R):
     sec = R.secondary
     assert list(sec.family4) == ["satisfaction with life", "mood", "sleep quality", "fatigue"]
     assert "pain" not in sec.family4
-    _, holm, _, _ = multipletests([0.045, 0.039, 1.0, 1.0], method="holm")
-    _, bh, _, _ = multipletests([0.045, 0.039, 1.0, 1.0], method="fdr_bh")
+    ps = [T.satisfaction_p, T.mood_p]
+    keep_h, holm, _, _ = multipletests(ps + [1.0, 1.0], method="holm")
+    keep_b, bh, _, _ = multipletests(ps + [1.0, 1.0], method="fdr_bh")
+    keep_bb, bh_best, _, _ = multipletests(ps + [sec.not_significant_floor] * 2, method="fdr_bh")
     assert [a for a, _ in sec.holm4.values()] == pytest.approx(list(holm))
     assert [a for a, _ in sec.bh4.values()] == pytest.approx(list(bh))
-    assert sec.holm4["mood"][0] == pytest.approx(4 * 0.039)
-    assert sec.bh4["satisfaction with life"][0] == pytest.approx(0.045 * 4 / 2)
-    assert sec.bh4_best["mood"][0] == pytest.approx(0.051)
-    assert not any(r for _, r in [*sec.holm4.values(), *sec.bh4.values(), *sec.bh4_best.values()])
+    assert [a for a, _ in sec.bh4_best.values()] == pytest.approx(list(bh_best))
+    assert min(a for a, _ in sec.holm4.values()) == pytest.approx(min(1, 4 * min(ps)))  # Holm's first step
+    assert [r for _, r in sec.holm4.values()] == list(keep_h)
+    assert [r for _, r in [*sec.bh4.values(), *sec.bh4_best.values()]] == [*keep_b, *keep_bb]
     # the 'reported only' family (pain, satisfaction, mood) is kept as it was
     assert set(sec.holm3) == {"pain", "satisfaction with life", "mood"}
 
@@ -320,22 +344,23 @@ def test_power_of_final_sized_trial_for_g(R):
 
 def test_same_size_replication_power(R):
     from statsmodels.stats.power import TTestPower
-    dz = sps.t.isf(0.016 / 2, 27) / math.sqrt(28)
-    assert R.pain.replication_power.estimate == pytest.approx(TTestPower().power(dz, 28, 0.05))
-    assert R.pain.replication_power.extra["n"] == 28
+    dz = sps.t.isf(T.pain_p / 2, T.n - 1) / math.sqrt(T.n)
+    assert R.pain.replication_power.estimate == pytest.approx(TTestPower().power(dz, T.n, 0.05))
+    assert R.pain.replication_power.extra["n"] == T.n
 
 
 def test_endpoint_timing_from_the_design(R):
     d = R.design
     # hand: LDN first -> LDN ends 2 + 12 = 14, placebo 18; placebo first ->
     # placebo ends 2 + 4 = 6, LDN 18. Means 16 and 12 weeks; gap 4 weeks.
-    b, l, p = d.weeks_baseline, d.weeks_ldn, d.weeks_placebo
-    assert (b, l, p) == (2, 12, 4)
-    assert d.endpoint_weeks_by_sequence["LDN first"]["LDN"] == b + l == 14
-    assert d.endpoint_weeks_by_sequence["Placebo first"]["Placebo"] == b + p == 6
-    assert d.endpoint_week_ldn == ((b + l) + (b + p + l)) / 2 == 16
-    assert d.endpoint_week_pbo == ((b + l + p) + (b + p)) / 2 == 12
-    assert d.endpoint_gap_weeks == 4
+    v = R.pkg.value
+    b, l, p = v("y13.weeks.baseline"), v("y13.weeks.ldn"), v("y13.weeks.placebo")
+    assert (d.weeks_baseline, d.weeks_ldn, d.weeks_placebo) == (b, l, p)
+    assert d.endpoint_weeks_by_sequence["LDN first"]["LDN"] == b + l
+    assert d.endpoint_weeks_by_sequence["Placebo first"]["Placebo"] == b + p
+    assert d.endpoint_week_ldn == ((b + l) + (b + p + l)) / 2
+    assert d.endpoint_week_pbo == ((b + l + p) + (b + p)) / 2
+    assert d.endpoint_gap_weeks == d.endpoint_week_ldn - d.endpoint_week_pbo == (l - p) / 2
 
 
 def test_grim_for_every_published_percentage(R):
@@ -346,14 +371,19 @@ def test_grim_for_every_published_percentage(R):
     ids = R.pkg.numbers[(R.pkg.numbers.study_id == "younger2013")
                         & (R.pkg.numbers.statistic == "percent")].index
     assert set(pcts) == set(ids)
+    v = R.pkg.value
+    of_interest = sorted({T.n, int(v("y13.n.completed.ldn-first") + v("y13.n.completed.placebo-first")),
+                          int(v("y13.n.participants.all"))})  # analysed, completers, randomized
+    assert list(R.grim.pct_ns_of_interest) == of_interest
     for p in pcts.values():
         assert p.ns == [n for n in range(10, 61) if fits(int(p.value), n)]
-        assert p.fits == {m: fits(int(p.value), m) for m in (28, 29, 31)}
-    # hand: 37 % of 28 is impossible (10/28 = 35.7 %, 11/28 = 39.3 %);
+        assert p.fits == {m: fits(int(p.value), m) for m in of_interest}
+    # hand (today): 37 % of 28 is impossible (10/28 = 35.7 %, 11/28 = 39.3 %);
     # 32 % and 11 % of 28 are 9 and 3 women
-    assert not pcts["y13.conf.vivid-dreams.ldn"].fits[28]
-    assert pcts["y13.responders.ldn"].fitting[28] == [9]
-    assert R.grim.side_effects_joint == [38]
+    assert pcts["y13.responders.ldn"].fitting[T.n] == [T.x_ldn]
+    side = [p for p in pcts.values() if p.quantity in ("vivid_dreams", "headache")]
+    assert R.grim.side_effects_joint == [n for n in range(10, 61) if all(fits(int(p.value), n) for p in side)]
+    expect("side_effects_joint", R.grim.side_effects_joint)
 
 
 def test_every_reference_key_is_in_references_bib(R):
