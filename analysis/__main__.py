@@ -6,7 +6,8 @@ problem as a one-paragraph message (file, line, row, field, rule, fix) and
 exit 2. Besides data/'s schemas and rules it checks that every bib_key is in
 references.bib and that GRIM leaves at least one analysed n for the 2013
 responder percentages (when several fit it says which and goes on: the analysed
-n is the report's parameter analysed_n), and runs every recomputation once
+n is the report's parameter analysed_n), notes each verdict judged by hand
+whose numbers changed since (analysis/claims.py JUDGED_ON), and runs every recomputation once
 at the default assumptions, so that what would stop a render stops here,
 before any kernel starts. DEBUG=1 shows a traceback for
 unexpected failures.
@@ -61,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data check failed: the analysis cannot run on data/: {exc}\nNothing was rendered.",
               file=sys.stderr)
         return 2
+    # Verdicts that are human judgments (analysis/claims.py JUDGED_ON) name the numbers
+    # they rest on; a note for each one whose numbers changed: re-read it, then record.
+    from .claims import stale_judgments
+    for message in stale_judgments(pkg):
+        print(f"  note: {message}", file=sys.stderr)
     if g.ambiguous:
         print(f"  note: GRIM allows several analysed n for the 2013 responder percentages (data/numbers.csv, "
               f"y13.responders.ldn and y13.responders.placebo): n = {g.fits_text}. The report uses "

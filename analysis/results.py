@@ -461,7 +461,7 @@ ASSUMPTIONS = {
           "within-person correlation of pain scores, for putting crossover results on the "
           "parallel-trial scale"),
     "unpublished_p": (NOT_SIGNIFICANT_FLOOR, (NOT_SIGNIFICANT_FLOOR, 0.2, 0.5, 1.0),
-                      "the most favourable P assumed for the two secondary outcomes reported only as "
+                      "the most favourable P assumed for each secondary outcome reported only as "
                       "'not improved'"),
     "paired_test": ("midp", ("midp", "exact"),
                     "version of McNemar's test for the headline paired responder result"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -365,3 +366,25 @@ def test_the_shipped_project_passes_the_check():
     assert run.returncode == 0, run.stderr
     # a note on GRIM only when several analysed n fit the data's percentages
     assert ("note: GRIM allows several analysed n" in run.stderr) == (len(_brute_force_fits(ROOT)[0]) > 1)
+
+
+def test_the_check_notes_judgments_whose_numbers_changed(tmp_path):
+    """A verdict judged by hand names the published numbers it rests on
+    (claims.JUDGED_ON); after an erratum to one of them the check says which claim
+    to re-read, naming the file and row, and still passes (it is a note)."""
+    from analysis.claims import JUDGED_ON
+    nid = "y13.responders.placebo"
+    resting = sorted(c for c, basis in JUDGED_ON.items() if nid in basis["numbers"])
+    assert resting, f"no hand-judged verdict rests on {nid}; pick another number for this test"
+    assert "note: data/claims.csv row" not in check_cli(ROOT).stderr
+    root = copy_project(tmp_path / "p")
+    apply_erratum(root)
+    run = check_cli(root)
+    assert run.returncode == 0, run.stderr
+    noted = sorted(re.findall(r"note: data/claims\.csv row (c\d+)", run.stderr))
+    assert set(resting) <= set(noted), run.stderr
+    from analysis.fmt import as_published
+    was, now = load().value(nid), load(root / "data").value(nid)
+    assert was != now
+    assert f"{nid} was {as_published(was)} when judged, now {as_published(now)}" in run.stderr
+
