@@ -40,7 +40,6 @@ def current(R=None) -> dict:
         from analysis.data import load
         from analysis.results import compute
         R = compute(load())
-    from analysis.claims import stale_judgments
     rs, ev, pkg = R.responders, R.evidence, R.pkg
     return {
         "published_values": {nid: [pkg.value(nid), pkg.provenance(nid)["tag"]] for nid in PUBLISHED},
@@ -58,8 +57,6 @@ def current(R=None) -> dict:
         "side_effects_joint": R.grim.side_effects_joint,
         "innova_p_from_d_3dp": round(ev.innova_p_from_d.p, 3),
         "innova_d_from_p_3dp": round(ev.innova_p_from_d.d_from_p, 3),
-        # verdicts that are human judgments resting on numbers that changed since (claims.JUDGED_ON)
-        "stale_judgments": stale_judgments(pkg),
     }
 
 

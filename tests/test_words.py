@@ -187,12 +187,6 @@ def test_an_erratum_that_leaves_no_test_matching(R, copy):
                for s in stale)
 
 
-def test_stale_judgments_are_a_snapshot(R):
-    """Today none is stale; after a new trial or an erratum the list is in tests/snapshot.json's
-    diff after `make snapshot`, for a reader to re-judge (the data check prints the same)."""
-    snapshot.expect("stale_judgments", claims.stale_judgments(R.pkg))
-
-
 def test_judged_numbers_exist(R):
     for cid, basis in claims.JUDGED_ON.items():
         assert cid in R.pkg.claims.index, cid
