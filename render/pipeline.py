@@ -43,7 +43,7 @@ HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "e
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
-                 "template-partials", "filters"}
+                 "template-partials", "filters", "font-paths"}
 # The notebook is the executed cells and the Markdown as written: no page options.
 IPYNB_OPTIONS: set[str] = set()
 # Quarto's revealjs options the offline renderer implements, and the reveal.js
@@ -467,6 +467,24 @@ def _as_list(value) -> list:
     return [] if value is None else [value] if isinstance(value, str) else list(value)
 
 
+def font_paths(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
+    """The folders `font-paths` names, where Typst looks for fonts besides its own
+    (Quarto passes them to typst as --font-path, relative to the document)."""
+    dirs = []
+    for rel in _as_list(o.get("font-paths")):
+        path = named_file(rel, docdir=docdir, root=root)
+        if not path.is_dir():
+            raise RenderError(name, None, f"font-paths: {rel}", "folder not found")
+        dirs.append(path)
+    return dirs
+
+
+def font_files(folder: Path) -> list[Path]:
+    """The font files Typst would load from ``folder`` (as it does, recursively)."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"))
+
+
 def lua_filters(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
     """The document's own Lua filters (`filters`), each an existing .lua file."""
     paths = []
@@ -555,6 +573,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     template, partials = (typst_template(o, root=root, docdir=docdir, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
     own_filters = lua_filters(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
+    font_dirs = font_paths(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
     # revealjs: reveal.js itself and the document's own stylesheets, next to the
     # Markdown so that pandoc embeds them by relative names whatever the project path
     slide_files = revealjs_files(o, root=root, docdir=docdir, work=work, name=job.name) \
@@ -564,6 +583,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
         inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
         inputs += [p.read_bytes() for p in [*partials, *own_filters]]
+        inputs += [p.name.encode() + p.read_bytes() for d in font_dirs for p in font_files(d)]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         inputs += [p.read_bytes() for p in slide_files]
@@ -614,7 +634,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
                                                  "--wrap=none", "--extract-media=media", "-o", str(typ)]
         run_pandoc(args, name=job.name, cwd=work)
-        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
+        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch, font_dirs=font_dirs)
     if use_cache:
         cache.store_output(root, out.name, okey, out.read_bytes())
     timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
@@ -715,12 +735,15 @@ def _stage(fmt: str) -> str:
     return {"html": "html", "revealjs": "revealjs"}.get(fmt, "pdf (pandoc+typst)")
 
 
-def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
-    """PDF from Typst with the typst wheel: Typst's own fonts only (so the PDF is
-    the same on every machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
+def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str,
+                  font_dirs: list[Path] = ()) -> None:
+    """PDF from Typst with the typst wheel: Typst's own fonts and those in the
+    document's `font-paths`, never the system's (so the PDF is the same on every
+    machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
     import typst
     try:
-        typst.compile(str(typ), output=str(out), root=str(root), font_paths=[],
+        typst.compile(str(typ), output=str(out), root=str(root),
+                      font_paths=[str(d) for d in font_dirs],
                       ignore_system_fonts=True, timestamp=int(epoch))
     except typst.TypstError as exc:
         # The diagnostic already starts with the message; it names the
