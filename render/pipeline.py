@@ -59,11 +59,8 @@ REVEALJS_OPTIONS = {"embed-resources", "echo", "warning", "fig-format", "number-
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format", "site-url"}
 # Quarto's own Typst template (template.typ and its partials), copied from
-# Quarto 1.8.27; `template-partials` replace files of the same name.
+# Quarto 1.10.18; `template-partials` replace files of the same name.
 QUARTO_TYPST = TEMPLATES / "quarto-typst"
-# The citation style pandoc 3.6 (Quarto 1.8.27's) uses when a document names no CSL
-# (pandoc --print-default-data-file default.csl; CC BY-SA 3.0, notice inside).
-DEFAULT_CSL = TEMPLATES / "chicago-author-date-17.csl"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
           "citeproc": True, "citations-hover": False, "auto-stretch": False, "menu": False}
@@ -420,7 +417,7 @@ def _tool_versions() -> bytes:
     return f"{pandoc_version()} {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
 
 
-TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
+TYPST_PARTIALS = ("numbering.typ", "definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
                   "notes.typ", "biblio.typ")
 
 
@@ -559,11 +556,6 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     src.write_text(md, encoding="utf-8")
     out = stage / f"{stem}{FORMATS[fmt][1]}"
     files = {k: _as_list(job.meta.get(k)) for k in ("bibliography", "csl")}
-    if files["bibliography"] and not files["csl"]:
-        # Quarto passes no CSL, so its pandoc (3.6) uses its built-in Chicago
-        # author-date 17th edition; pandoc 3.9's built-in style is the 18th
-        # edition (authors cut to "et al.", repeated names printed): use the 17th.
-        files["csl"] = [str(DEFAULT_CSL)]
     if fmt == "typst" and files["bibliography"] and o.get("citeproc") is not True:
         raise RenderError(job.name, None, "Typst bibliography without 'citeproc: true'",
                           "Quarto then cites with Typst's own bibliography engine, which the "
