@@ -43,7 +43,7 @@ HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "e
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
-                 "template-partials", "filters", "font-paths"}
+                 "template-partials", "filters", "font-paths", "pdf-standard"}
 # The notebook is the executed cells and the Markdown as written: no page options.
 IPYNB_OPTIONS: set[str] = set()
 # Quarto's revealjs options the offline renderer implements, and the reveal.js
@@ -476,6 +476,27 @@ def font_paths(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
     return dirs
 
 
+# The PDF standards Quarto 1.10 passes to typst (command/render/output-typst.ts).
+TYPST_PDF_STANDARDS = ("1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a",
+                       "a-3b", "a-3u", "a-3a", "a-4", "a-4f", "a-4e", "ua-1")
+
+
+def pdf_standards(o: dict, *, name: str) -> list[str]:
+    """`pdf-standard` as Quarto 1.10 hands it to typst: lower case, without a
+    "pdf" prefix, YAML numbers as versions (2 is "2.0"). Quarto warns and drops a
+    standard Typst lacks; the offline renderer refuses it, so a PDF never
+    silently misses the standard its document asks for."""
+    out = []
+    for value in _as_list(o.get("pdf-standard")):
+        text = (f"{value}.0" if isinstance(value, int) else str(value)).lower()
+        text = re.sub(r"^pdf[/-]?", "", text)
+        if text not in TYPST_PDF_STANDARDS:
+            raise RenderError(name, None, f"pdf-standard: {value}",
+                              "not a standard Typst can write; one of " + ", ".join(TYPST_PDF_STANDARDS))
+        out.append(text)
+    return out
+
+
 def font_files(folder: Path) -> list[Path]:
     """The font files Typst would load from ``folder`` (as it does, recursively)."""
     return sorted(p for p in folder.rglob("*")
@@ -566,6 +587,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                           if fmt == "typst" else (None, []))
     own_filters = lua_filters(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
     font_dirs = font_paths(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
+    standards = pdf_standards(o, name=job.name) if fmt == "typst" else []
     # revealjs: reveal.js itself and the document's own stylesheets, next to the
     # Markdown so that pandoc embeds them by relative names whatever the project path
     slide_files = revealjs_files(o, root=root, docdir=docdir, work=work, name=job.name) \
@@ -626,7 +648,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
                                                  "--wrap=none", "--extract-media=media", "-o", str(typ)]
         run_pandoc(args, name=job.name, cwd=work)
-        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch, font_dirs=font_dirs)
+        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch, font_dirs=font_dirs,
+                      standards=standards)
     if use_cache:
         cache.store_output(root, out.name, okey, out.read_bytes())
     timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
@@ -728,14 +751,14 @@ def _stage(fmt: str) -> str:
 
 
 def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str,
-                  font_dirs: list[Path] = ()) -> None:
+                  font_dirs: list[Path] = (), standards: list[str] = ()) -> None:
     """PDF from Typst with the typst wheel: Typst's own fonts and those in the
     document's `font-paths`, never the system's (so the PDF is the same on every
     machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
     import typst
     try:
         typst.compile(str(typ), output=str(out), root=str(root),
-                      font_paths=[str(d) for d in font_dirs],
+                      font_paths=[str(d) for d in font_dirs], pdf_standards=list(standards),
                       ignore_system_fonts=True, timestamp=int(epoch))
     except typst.TypstError as exc:
         # The diagnostic already starts with the message; it names the
