@@ -8,13 +8,21 @@ so importing this module or drawing a figure never changes global state.
 """
 from __future__ import annotations
 
+import base64
+import functools
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from html import unescape
 from typing import Any
 
 import matplotlib
+from matplotlib import patheffects
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.text import Text
 
 # --- Okabe–Ito palette (sRGB hex, as published) ------------------------------
 BLACK = "#000000"
@@ -57,12 +65,17 @@ SMALL_WIDTH = 3.3    # inches: half a column, for the two-page handout
 FONT_SIZE = 9        # points, body text in figures at the full width
 SMALL_FONT_SIZE = 8  # points, the floor: no figure text is smaller than this
 MIN_FONT_SIZE = SMALL_FONT_SIZE
-FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib: same glyphs everywhere
+# Ships with matplotlib (which lays the text out with it), is in the PDFs'
+# Typst font path (_typst/fonts/, named by `font-paths` in _quarto.yml) and is
+# embedded, subset, in every SVG for browsers: the same glyphs everywhere.
+FONT_FAMILY = "DejaVu Sans"
 
 # Settings read when a file is written; svg_bytes applies them itself.
 SAVE_RC: dict[str, Any] = {
-    "svg.hashsalt": "ldn-reanalysis",  # stable clip-path/glyph ids
-    "svg.fonttype": "path",            # glyphs as paths: the SVG needs no fonts
+    "svg.hashsalt": "ldn-reanalysis",  # stable clip-path ids
+    # Words as SVG <text>, not outlines: Typst keeps them as text in the PDF
+    # (searchable, read by screen readers, found by pdftotext), browsers too.
+    "svg.fonttype": "none",
     "svg.id": None,
     "pdf.fonttype": 42,
 }
@@ -167,13 +180,133 @@ def text_color_on(face: str) -> str:
 
 
 def svg_bytes(fig: Figure, *, rc_overrides: Mapping[str, Any] | None = None) -> bytes:
-    """The figure as SVG with fixed ids, glyphs as paths and no date, so two
-    renders of the same figure give identical bytes."""
+    """The figure as SVG with fixed ids and no date, so two renders of the same
+    figure give identical bytes. Words are SVG <text> in the house font (with
+    ``svg.fonttype: none``, the default here), and the glyphs they use are
+    embedded as a subset @font-face, so a browser draws them as matplotlib
+    laid them out whether or not it has the font."""
     buf = io.BytesIO()
     _reset_layout(fig)
-    with matplotlib.rc_context({**SAVE_RC, **(rc_overrides or {})}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
+    settings = {**SAVE_RC, **(rc_overrides or {})}
+    with matplotlib.rc_context(settings):
+        as_text = matplotlib.rcParams["svg.fonttype"] == "none"
+        with _halos_under_text(fig) if as_text else _nothing():
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+    svg = buf.getvalue()
+    return _embed_fonts(svg) if as_text else svg
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+# Path effects that draw an effect and then the artist itself ("withStroke"):
+# under _halos_under_text only the effect is drawn from them.
+_WITH_EFFECTS = (patheffects.withStroke, patheffects.withSimplePatchShadow,
+                 patheffects.withTickedStroke)
+
+
+class _EffectOnly(patheffects.AbstractPathEffect):
+    """A path effect without its "and then draw the artist" part."""
+
+    def __init__(self, effect: patheffects.AbstractPathEffect):
+        super().__init__()
+        self._effect = effect
+
+    def draw_path(self, renderer, gc, tpath, affine, rgbFace=None):  # noqa: N803
+        effect = self._effect
+        if isinstance(effect, _WITH_EFFECTS):
+            super(type(effect), effect).draw_path(renderer, gc, tpath, affine, rgbFace)
+        else:
+            effect.draw_path(renderer, gc, tpath, affine, rgbFace)
+
+
+@contextmanager
+def _halos_under_text(fig: Figure) -> Iterator[None]:
+    """While saving, draw each text that has path effects (a white halo) in two
+    passes: the effects alone (outlines, as before), then the words as plain
+    text on top. matplotlib would otherwise draw the whole text, words
+    included, as outlines, and the words would not be text in the SVG."""
+    patched = []
+    for text in fig.findobj(Text):
+        effects = text.get_path_effects()
+        if not effects or "draw" in vars(text):
+            continue
+        under = [_EffectOnly(e) for e in effects if not isinstance(e, patheffects.Normal)]
+
+        def draw(renderer, text=text, effects=effects, under=under):
+            try:
+                text.set_path_effects(under)
+                Text.draw(text, renderer)
+                text.set_path_effects([])
+                Text.draw(text, renderer)
+            finally:
+                text.set_path_effects(effects)
+        text.draw = draw
+        patched.append(text)
+    try:
+        yield
+    finally:
+        for text in patched:
+            del text.draw
+
+
+_TEXT = re.compile(r'<text style="([^"]*)"[^>]*>([^<]*)</text>')
+
+
+@functools.lru_cache(maxsize=None)
+def _font_file(weight: str) -> str:
+    return findfont(FontProperties(family=FONT_FAMILY, weight=weight), fallback_to_default=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _font_subset(weight: str, chars: str) -> str:
+    """``chars`` of the house font at ``weight`` as a TrueType subset, base64;
+    the same bytes on every run (no timestamp)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    font = TTFont(_font_file(weight), recalcTimestamp=False, lazy=True)
+    options = subset.Options()
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, copyright and licence
+    options.name_languages = [0x409]
+    options.hinting = False
+    options.notdef_outline = True
+    # Outlines and advances only: the SVG places each line of text itself.
+    options.layout_features = []
+    options.drop_tables += ["FFTM", "MATH", "GSUB", "GPOS", "GDEF"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _embed_fonts(svg: bytes) -> bytes:
+    """Add a subset @font-face of the house font, per weight used, to the SVG's
+    style sheet. Only texts set in the house font count; others keep their
+    family and the reader's fallback."""
+    text = svg.decode("utf-8")
+    used: dict[str, set[str]] = {}
+    for style_attr, words in _TEXT.findall(text):
+        if f"'{FONT_FAMILY}'" not in style_attr.split("font-family:", 1)[-1].split(",", 1)[0]:
+            continue
+        weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", style_attr) else "normal"
+        used.setdefault(weight, set()).update(unescape(words))
+    if not used:
+        return svg
+    faces = "".join(
+        f"@font-face{{font-family:'{FONT_FAMILY}';"
+        f"font-weight:{700 if weight == 'bold' else 400};font-style:normal;"
+        f"src:url(data:font/ttf;base64,{_font_subset(weight, ''.join(sorted(chars)))})"
+        f" format('truetype')}}\n"
+        for weight, chars in sorted(used.items()))
+    marker = '<style type="text/css">'
+    if marker not in text:
+        raise ValueError("svg_bytes: matplotlib's SVG has no <style> element to "
+                         "add the figure font to; update analysis/style.py")
+    return text.replace(marker, marker + faces, 1).encode("utf-8")
 
 
 def show_figures_as_svg() -> None:

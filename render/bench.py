@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         qcopy = project_copy(root, tmp / "quarto-copy") if quarto else None
         if not quarto:
             print("  quarto not found: no side-by-side Quarto timings "
-                  "(install Quarto 1.8.27 and put it on PATH: pip install -r requirements-quarto.txt, or "
+                  "(install Quarto 1.10.18 and put it on PATH: pip install -r requirements-quarto.txt, or "
                   "bash ../shared/quarto/install.sh where the optional folder ../shared/quarto "
                   "that some CI machines provide is present)", file=sys.stderr)
         for i in range(args.runs):

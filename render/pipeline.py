@@ -43,7 +43,7 @@ HTML_OPTIONS = {"toc", "toc-depth", "toc-title", "code-fold", "code-summary", "e
 TYPST_OPTIONS = {"papersize", "margin", "fontsize", "mainfont", "section-numbering",
                  "page-numbering", "fig-format", "citeproc", "echo", "warning",
                  "number-sections", "keep-typ", "toc", "link-citations", "lang",
-                 "template-partials", "filters"}
+                 "template-partials", "filters", "font-paths", "pdf-standard"}
 # The notebook is the executed cells and the Markdown as written: no page options.
 IPYNB_OPTIONS: set[str] = set()
 # Quarto's revealjs options the offline renderer implements, and the reveal.js
@@ -59,11 +59,8 @@ REVEALJS_OPTIONS = {"embed-resources", "echo", "warning", "fig-format", "number-
 PROJECT_KEYS = {"project", "format", "bibliography", "csl", "lang", "number-sections",
                 "execute", "link-citations", "jupyter", "date-format", "site-url"}
 # Quarto's own Typst template (template.typ and its partials), copied from
-# Quarto 1.8.27; `template-partials` replace files of the same name.
+# Quarto 1.10.18; `template-partials` replace files of the same name.
 QUARTO_TYPST = TEMPLATES / "quarto-typst"
-# The citation style pandoc 3.6 (Quarto 1.8.27's) uses when a document names no CSL
-# (pandoc --print-default-data-file default.csl; CC BY-SA 3.0, notice inside).
-DEFAULT_CSL = TEMPLATES / "chicago-author-date-17.csl"
 EXECUTE_KEYS = {"echo", "warning", "freeze", "cache", "enabled", "output", "include"}
 ALWAYS = {"embed-resources": True, "html-math-method": "mathml", "fig-format": "svg",
           "citeproc": True, "citations-hover": False, "auto-stretch": False, "menu": False}
@@ -420,7 +417,7 @@ def _tool_versions() -> bytes:
     return f"{pandoc_version()} {pandoc_path()} typst {getattr(typst, '__version__', '?')}".encode()
 
 
-TYPST_PARTIALS = ("definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
+TYPST_PARTIALS = ("numbering.typ", "definitions.typ", "typst-template.typ", "page.typ", "typst-show.typ",
                   "notes.typ", "biblio.typ")
 
 
@@ -465,6 +462,45 @@ def linked_images(md: str, docdir: Path) -> list[Path]:
 def _as_list(value) -> list:
     """A YAML option that may be one value or a list of them, as a list."""
     return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def font_paths(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
+    """The folders `font-paths` names, where Typst looks for fonts besides its own
+    (Quarto passes them to typst as --font-path, relative to the document)."""
+    dirs = []
+    for rel in _as_list(o.get("font-paths")):
+        path = named_file(rel, docdir=docdir, root=root)
+        if not path.is_dir():
+            raise RenderError(name, None, f"font-paths: {rel}", "folder not found")
+        dirs.append(path)
+    return dirs
+
+
+# The PDF standards Quarto 1.10 passes to typst (command/render/output-typst.ts).
+TYPST_PDF_STANDARDS = ("1.4", "1.5", "1.6", "1.7", "2.0", "a-1b", "a-1a", "a-2b", "a-2u", "a-2a",
+                       "a-3b", "a-3u", "a-3a", "a-4", "a-4f", "a-4e", "ua-1")
+
+
+def pdf_standards(o: dict, *, name: str) -> list[str]:
+    """`pdf-standard` as Quarto 1.10 hands it to typst: lower case, without a
+    "pdf" prefix, YAML numbers as versions (2 is "2.0"). Quarto warns and drops a
+    standard Typst lacks; the offline renderer refuses it, so a PDF never
+    silently misses the standard its document asks for."""
+    out = []
+    for value in _as_list(o.get("pdf-standard")):
+        text = (f"{value}.0" if isinstance(value, int) else str(value)).lower()
+        text = re.sub(r"^pdf[/-]?", "", text)
+        if text not in TYPST_PDF_STANDARDS:
+            raise RenderError(name, None, f"pdf-standard: {value}",
+                              "not a standard Typst can write; one of " + ", ".join(TYPST_PDF_STANDARDS))
+        out.append(text)
+    return out
+
+
+def font_files(folder: Path) -> list[Path]:
+    """The font files Typst would load from ``folder`` (as it does, recursively)."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in (".ttf", ".otf", ".ttc", ".otc"))
 
 
 def lua_filters(o: dict, *, root: Path, docdir: Path, name: str) -> list[Path]:
@@ -541,11 +577,6 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     src.write_text(md, encoding="utf-8")
     out = stage / f"{stem}{FORMATS[fmt][1]}"
     files = {k: _as_list(job.meta.get(k)) for k in ("bibliography", "csl")}
-    if files["bibliography"] and not files["csl"]:
-        # Quarto passes no CSL, so its pandoc (3.6) uses its built-in Chicago
-        # author-date 17th edition; pandoc 3.9's built-in style is the 18th
-        # edition (authors cut to "et al.", repeated names printed): use the 17th.
-        files["csl"] = [str(DEFAULT_CSL)]
     if fmt == "typst" and files["bibliography"] and o.get("citeproc") is not True:
         raise RenderError(job.name, None, "Typst bibliography without 'citeproc: true'",
                           "Quarto then cites with Typst's own bibliography engine, which the "
@@ -555,6 +586,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     template, partials = (typst_template(o, root=root, docdir=docdir, work=work, name=job.name)
                           if fmt == "typst" else (None, []))
     own_filters = lua_filters(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
+    font_dirs = font_paths(o, root=root, docdir=docdir, name=job.name) if fmt == "typst" else []
+    standards = pdf_standards(o, name=job.name) if fmt == "typst" else []
     # revealjs: reveal.js itself and the document's own stylesheets, next to the
     # Markdown so that pandoc embeds them by relative names whatever the project path
     slide_files = revealjs_files(o, root=root, docdir=docdir, work=work, name=job.name) \
@@ -564,6 +597,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
                   fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
         inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
         inputs += [p.read_bytes() for p in [*partials, *own_filters]]
+        inputs += [p.name.encode() + p.read_bytes() for d in font_dirs for p in font_files(d)]
         inputs += [p.read_bytes() for p in sorted(work.iterdir()) if p.suffix in (".svg", ".png")]
         inputs += [Path(f).read_bytes() for k in ("bibliography", "csl") for f in files[k]]
         inputs += [p.read_bytes() for p in slide_files]
@@ -614,7 +648,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
                                                  "--wrap=none", "--extract-media=media", "-o", str(typ)]
         run_pandoc(args, name=job.name, cwd=work)
-        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch)
+        compile_typst(typ, out, root=stage, name=job.name, epoch=epoch, font_dirs=font_dirs,
+                      standards=standards)
     if use_cache:
         cache.store_output(root, out.name, okey, out.read_bytes())
     timer.add(f"{stem}: {_stage(fmt)}", time.perf_counter() - t)
@@ -715,12 +750,15 @@ def _stage(fmt: str) -> str:
     return {"html": "html", "revealjs": "revealjs"}.get(fmt, "pdf (pandoc+typst)")
 
 
-def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str) -> None:
-    """PDF from Typst with the typst wheel: Typst's own fonts only (so the PDF is
-    the same on every machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
+def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str,
+                  font_dirs: list[Path] = (), standards: list[str] = ()) -> None:
+    """PDF from Typst with the typst wheel: Typst's own fonts and those in the
+    document's `font-paths`, never the system's (so the PDF is the same on every
+    machine), dated SOURCE_DATE_EPOCH, not the wall clock."""
     import typst
     try:
-        typst.compile(str(typ), output=str(out), root=str(root), font_paths=[],
+        typst.compile(str(typ), output=str(out), root=str(root),
+                      font_paths=[str(d) for d in font_dirs], pdf_standards=list(standards),
                       ignore_system_fonts=True, timestamp=int(epoch))
     except typst.TypstError as exc:
         # The diagnostic already starts with the message; it names the

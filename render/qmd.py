@@ -17,8 +17,11 @@ from .errors import RenderError
 FRONT_MATTER_KEYS = {
     "title", "subtitle", "author", "date", "abstract", "bibliography", "csl",
     "lang", "format", "execute", "number-sections", "toc", "keywords",
-    "section-numbering", "date-format", "citeproc",
+    "section-numbering", "date-format", "citeproc", "jupyter",
 }
+# The one Jupyter kernel the offline renderer runs, as `jupyter:` may spell it
+# out (the notebook it writes carries exactly this kernelspec).
+KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
 # Cell options (``#| key: value``) the offline renderer implements.
 CELL_OPTIONS = {
     "label", "echo", "output", "include", "warning", "fig-cap", "fig-alt",
@@ -239,6 +242,11 @@ def _front_matter(lines: list[str], name: str) -> tuple[dict, int]:
                     raise RenderError(name, _key_line(lines, key, 1, j), f"front-matter key '{key}'",
                                       "not in the supported subset: "
                                       + ", ".join(sorted(FRONT_MATTER_KEYS)))
+            if "jupyter" in meta and meta["jupyter"] not in ("python3", {"kernelspec": KERNELSPEC}):
+                raise RenderError(name, _key_line(lines, "jupyter", 1, j), "front-matter key 'jupyter'",
+                                  "the offline renderer runs the python3 kernel only: 'jupyter: "
+                                  "python3' or its kernelspec (name: python3, language: python, "
+                                  "display_name: Python 3)")
             return meta, j + 1
     raise RenderError(name, 1, "YAML front matter", "no closing '---'")
 

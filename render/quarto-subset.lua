@@ -328,7 +328,18 @@ end
 -- image without fig-alt gets an empty alt, as Quarto writes it (the
 -- figcaption describes it), not the caption repeated.
 local function fig_alt(blocks)
-  if not is_typst then
+  if is_typst then
+    -- as Quarto 1.10 (layout/pandoc3_figure.lua): a figure's image never takes
+    -- its alt text from the caption, which Typst prints beside it anyway
+    blocks = blocks:walk({
+      Figure = function(f)
+        f.content = f.content:walk({
+          Image = function(img) img.attributes["_no_caption_alt"] = "1"; return img end,
+        })
+        return f
+      end,
+    })
+  else
     blocks = blocks:walk({
       Figure = function(f)
         f.content = f.content:walk({
@@ -349,6 +360,49 @@ local function fig_alt(blocks)
         if is_typst then img.attributes["alt"] = alt end
         return img
       end
+    end,
+  })
+end
+
+-- As Quarto 1.10 (quarto-post/typst.lua): pandoc's Typst writer leaves alt text
+-- out of image(), so an image with alt text (fig-alt, alt, or the caption of an
+-- image that is not a figure) is written as raw #box(image(src, alt: ...)).
+-- The image file is put where Typst looks (beside the .typ, under media/ when
+-- it lives elsewhere), since pandoc extracts only the images it writes itself.
+local function typst_path(src)
+  local here = io.open(src, "rb")
+  if here then here:close(); return src end
+  local _, contents = pandoc.mediabag.fetch(src)
+  local rel = pandoc.path.normalize(src)
+  if pandoc.path.is_absolute(rel) or rel:match("^%.%.") then
+    rel = pandoc.sha1(src) .. select(2, pandoc.path.split_extension(src))
+  end
+  local dest = pandoc.path.join({ "media", rel })
+  pandoc.system.make_directory(pandoc.path.directory(dest), true)
+  local fh = assert(io.open(dest, "wb"))
+  fh:write(contents)
+  fh:close()
+  return dest
+end
+
+local function typst_image_alt(blocks)
+  return blocks:walk({
+    Image = function(img)
+      local alt = img.attributes["alt"]
+      local no_caption_alt = img.attributes["_no_caption_alt"]
+      img.attributes["_no_caption_alt"] = nil
+      if (alt == nil or alt == "") and #img.caption > 0 and not no_caption_alt then
+        alt = pandoc.utils.stringify(img.caption)
+      end
+      if alt and #alt > 0 then
+        local params = { '"' .. typst_path(img.src):gsub("\\", "/") .. '"',
+          'alt: "' .. alt:gsub("\\", "\\\\"):gsub('"', '\\"') .. '"' }
+        if img.attributes["height"] then table.insert(params, "height: " .. img.attributes["height"]) end
+        if img.attributes["width"] then table.insert(params, "width: " .. img.attributes["width"]) end
+        return pandoc.RawInline("typst", "#box(image(" .. table.concat(params, ", ") .. "))")
+      end
+      if no_caption_alt then img.caption = pandoc.Inlines({}) end
+      return img
     end,
   })
 end
@@ -406,6 +460,7 @@ function Pandoc(doc)
     local cited = pandoc.utils.citeproc(pandoc.Pandoc(blocks, doc.meta))
     blocks, doc.meta = cited.blocks, cited.meta
     blocks = typst_floats(blocks)
+    blocks = typst_image_alt(blocks)
   end
   doc.blocks = blocks
   return doc

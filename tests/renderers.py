@@ -2,8 +2,9 @@
 installed) and the offline renderer, rendering the same files from the same
 commit, so that their outputs can be held to the same checks.
 
-Quarto is found as ``$QUARTO``, on PATH, or at /opt/quarto/bin/quarto (where
-the workflow's setup step and .ci/run put it). Without it the Quarto half skips
+Quarto is found as ``$QUARTO``, on PATH, at /opt/quarto-1.10/bin/quarto (where
+.ci/run installs the pinned 1.10.18 from the optional ../shared/quarto), or at
+/opt/quarto/bin/quarto. Without it the Quarto half skips
 with a message, except under CI, where that is a failure.
 """
 from __future__ import annotations
@@ -20,10 +21,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDERERS = ("offline", "quarto")
-INSTALL_HINT = ("install Quarto 1.8.27 (pip install -r requirements-quarto.txt, or from quarto.org) "
+INSTALL_HINT = ("install Quarto 1.10.18 (pip install -r requirements-quarto.txt, or from quarto.org) "
                 "and put it on PATH or set QUARTO; where the optional folder ../shared/quarto that "
-                "some CI machines provide is present: bash ../shared/quarto/install.sh, "
-                "then put /opt/quarto/bin on PATH")
+                "some CI machines provide is present: bash ../shared/quarto/install-1.10.sh, "
+                "which installs into /opt/quarto-1.10")
 
 
 def in_ci() -> bool:
@@ -38,7 +39,8 @@ def unavailable(what: str, fix: str) -> None:
 
 
 def quarto_command() -> str | None:
-    for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"), "/opt/quarto/bin/quarto"):
+    for candidate in (os.environ.get("QUARTO"), shutil.which("quarto"),
+                      "/opt/quarto-1.10/bin/quarto", "/opt/quarto/bin/quarto"):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None

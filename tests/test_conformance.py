@@ -1,6 +1,6 @@
 """Conformance against Quarto's own test documents (issue 18).
 
-The corpus is a subset of quarto-cli v1.8.27's tests/docs (MIT licence,
+The corpus is a subset of quarto-cli v1.10.18's tests/docs (MIT licence,
 tests/conformance/quarto-docs/COPYING.md), kept in the repository at
 tests/conformance/quarto-docs/: the documents in DOCS and the files they name.
 Each selected document is rendered by the offline renderer and by real Quarto,

@@ -203,8 +203,18 @@ def quarto_pins() -> dict[str, str]:
     for k, step in enumerate(setups):  # each job that needs Quarto sets it up, with the same pin
         pins[f"render.yml step {k + 1}"] = str(step.get("with", {}).get("version", ""))
     # .ci/run installs Quarto from ../shared/quarto only when that optional folder is
-    # there, and then checks the installed version against the pin itself
+    # there (with the installer of the pin's minor version), and then checks the
+    # installed version against the pin itself
     return pins
+
+
+def test_ci_installs_the_pinned_minor_version():
+    pin = read_pins(ROOT / "requirements-quarto.txt")["quarto-cli"]
+    minor = ".".join(pin.split(".")[:2])
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    installers = set(re.findall(r"\.\./shared/quarto/(install[\w.-]*\.sh)", run))
+    assert installers == {f"install-{minor}.sh"}, installers
+    assert f"/opt/quarto-{minor}" in run
 
 
 def test_quarto_pin_is_the_same_everywhere():

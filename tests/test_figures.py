@@ -64,6 +64,38 @@ def by_gid(fig: Figure, gid: str):
     return found[0]
 
 
+def svg_texts(svg: bytes) -> list[str]:
+    """The words of every <text> element of an SVG."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    return ["".join(el.itertext()) for el in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def assert_fonts_cover(svg: bytes) -> None:
+    """The SVG embeds the house font for every weight its texts use, and each
+    embedded subset has a glyph for every character set in that weight."""
+    import base64
+    import io
+    import re
+    import xml.etree.ElementTree as ET
+
+    from fontTools.ttLib import TTFont
+    faces = {}
+    for weight, data in re.findall(
+            rb"@font-face\{font-family:'DejaVu Sans';font-weight:(\d+);[^}]*"
+            rb"url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)", svg):
+        font = TTFont(io.BytesIO(base64.b64decode(data)))
+        assert font["name"].getBestFamilyName() == "DejaVu Sans"
+        faces[int(weight)] = set(font.getBestCmap())
+    assert faces, "no embedded font"
+    for el in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
+        css = el.get("style", "")
+        assert "font-family: 'DejaVu Sans'" in css, css
+        weight = 700 if re.search(r"font-weight: (bold|[6-9]00)", css) else 400
+        missing = {c for c in "".join(el.itertext()) if ord(c) not in faces.get(weight, ())}
+        assert not missing, f"weight {weight} subset lacks {missing}"
+
+
 def drawn_texts(fig: Figure):
     """(text, bbox in pixels) for every non-empty text the renderer draws, at
     the dpi of a print PNG (text metrics differ a little between dpis)."""
@@ -115,7 +147,14 @@ def test_figure_contract(name, width):
     assert fig.get_figwidth() == pytest.approx(style.WIDTH if width is None else width)
 
     assert b"<dc:date>" not in svg and b"Date" not in svg
-    assert b"<text" not in svg  # glyphs are paths: the SVG needs no fonts
+    # every word drawn is SVG text (searchable; Typst keeps it as text in the
+    # PDF), in the house font, whose glyphs the SVG carries for browsers
+    words = svg_texts(svg)
+    for t, _ in texts:
+        for line in t.get_text().replace("\\$", "$").split("\n"):
+            assert line in words, f"{line!r} is not text in the SVG"
+    assert b'id="DejaVuSans-' not in svg  # no glyph outlines (the old svg.fonttype: path)
+    assert_fonts_cover(svg)
     if width is not None:  # a second, independent build gives the same bytes
         assert style.svg_bytes(BUILDERS[name](width)) == svg
 
@@ -131,6 +170,25 @@ def test_figure_contract(name, width):
         dx = min(ba.x1, bb.x1) - max(ba.x0, bb.x0)
         dy = min(ba.y1, bb.y1) - max(ba.y0, bb.y0)
         assert not (dx > 1 and dy > 1), f"{a.get_text()!r} overlaps {b.get_text()!r}"
+
+
+def test_svg_words_are_text_only_with_the_house_export():
+    """The checks above can fail: the old export (glyphs as outlines) leaves no
+    text, and a plain save with svg.fonttype none still draws the haloed row
+    labels of a narrow forest plot as outlines (matplotlib draws text with path
+    effects as paths); svg_bytes keeps them as text."""
+    fig = BUILDERS["forest"](style.SMALL_WIDTH)
+    assert svg_texts(style.svg_bytes(fig, rc_overrides={"svg.fonttype": "path"})) == []
+    import io
+    buf = io.BytesIO()
+    with matplotlib.rc_context(style.SAVE_RC):
+        fig.savefig(buf, format="svg")
+    plain = svg_texts(buf.getvalue())
+    ours = svg_texts(style.svg_bytes(fig))
+    assert "favours LDN" in " ".join(plain)
+    assert "Study A 2009" not in plain and "Study A 2009" in ours
+    # the halo is still drawn, under the words
+    assert style.svg_bytes(fig).count(b"stroke: #ffffff") >= 10
 
 
 def test_svg_bytes_repeatable_on_one_figure():

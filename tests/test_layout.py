@@ -82,3 +82,20 @@ def test_check_catches_text_run_into_the_next_cell(tmp_path):
     typst.compile(str(src), output=str(pdf))
     found = pdflayout.problems(pdf)
     assert any("overlapping" in f and "27.4" in f for f in found), found
+
+
+def test_check_reads_a_rotated_label_along_its_own_line(tmp_path):
+    """A figure's y-axis label, set vertically (as the SVG figures' words now are
+    text), is one line whose words follow each other in y: not overprinted. The
+    same words overprinted side by side still are."""
+    import typst
+    src = tmp_path / "rot.typ"
+    src.write_text('#set page(width: 300pt, height: 300pt, margin: 10pt)\n'
+                   '#place(dx: 20pt, dy: 40pt, rotate(-90deg, reflow: true)[Pain reduction from baseline (%)])\n'
+                   '#place(dx: 100pt, dy: 40pt)[Difference]\n'
+                   '#place(dx: 130pt, dy: 40pt)[(percentage points)]\n', encoding="utf-8")
+    pdf = tmp_path / "rot.pdf"
+    typst.compile(str(src), output=str(pdf))
+    found = pdflayout.problems(pdf)
+    assert not any("reduction" in f or "baseline" in f for f in found), found
+    assert any("overlapping" in f and "Difference" in f for f in found), found

@@ -80,9 +80,24 @@ def _output_kinds(nb) -> list[tuple[str, list[str]]]:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Quarto 1.8.27 (pandoc 3.6.1) writes a .qmd's ipynb without its text/markdown outputs "
-    "(the report's tables) and with SVG figures as empty display_data; the offline notebook "
+    "Quarto 1.10.18 (pandoc 3.9 here), as 1.8.27 did, writes a .qmd's ipynb without its "
+    "text/markdown outputs (the report's tables) and with SVG figures as empty display_data; "
+    "the offline notebook "
     "keeps both. Strict, so that a Quarto that keeps them shows up here."))
 def test_same_outputs_as_quartos_notebook(offline_nb, quarto_outputs):
     theirs = nbformat.read(quarto_outputs["report.ipynb"], as_version=4)
     assert _output_kinds(offline_nb) == _output_kinds(theirs)
+
+
+def test_document_kernelspec_is_the_one_kernel_the_offline_renderer_runs(tmp_path):
+    """report.qmd spells out its kernelspec (Quarto 1.10 reads the notebook's from
+    the document only); the offline renderer accepts that one and refuses another,
+    naming the line."""
+    from render import qmd
+    from render.errors import RenderError
+    spec = "jupyter:\n  kernelspec:\n    name: python3\n    language: python\n    display_name: Python 3\n"
+    doc = qmd.parse(tmp_path / "a.qmd", f"---\ntitle: A\n{spec}---\n\nText.\n", display_name="a.qmd")
+    assert doc.meta["jupyter"] == {"kernelspec": qmd.KERNELSPEC}
+    with pytest.raises(RenderError, match=r"a\.qmd:3.*python3 kernel only"):
+        qmd.parse(tmp_path / "a.qmd", "---\ntitle: A\njupyter: julia-1.10\n---\n\nText.\n",
+                  display_name="a.qmd")
