@@ -258,14 +258,16 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 _DAYJS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D")
 
 
-def format_date(value, date_format: str | None, epoch: str, *, fmt: str, lang: str,
+def format_date(value, date_format: str | None, *, fmt: str, lang: str,
                 name: str) -> str:
-    """A front-matter date as Quarto prints it: ``today``/``now`` resolved (here: to
-    SOURCE_DATE_EPOCH, else the commit's time, so that a render is reproducible;
-    outside a repository, today), then formatted by ``date-format``: dayjs tokens,
-    or Quarto's defaults, "long" for HTML and "iso" for every other format."""
+    """A front-matter date as Quarto prints it: ``today``/``now`` resolved to the
+    machine's local date, as Quarto does (not SOURCE_DATE_EPOCH or the commit's time:
+    a render the day after the last commit said yesterday's date, where Quarto says
+    today's), then formatted by ``date-format``: dayjs tokens, or Quarto's defaults,
+    "long" for HTML and "iso" for every other format. The date reaches the output
+    cache's key through the metadata, so a cached render does not outlive its day."""
     if value in ("today", "now"):
-        day = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+        day = _dt.date.today()
     else:
         try:
             day = _dt.date.fromisoformat(str(value).strip()[:10])
@@ -519,7 +521,7 @@ def format_metadata(meta: dict, o: dict, fmt: str, *, epoch: str, name: str) -> 
     """The pandoc variables one format's template reads, named as Quarto names them."""
     m = {k: v for k, v in meta.items() if k not in ("bibliography", "csl", "date-format")}
     if "date" in m:
-        m["date"] = format_date(m["date"], meta.get("date-format"), epoch, fmt=fmt,
+        m["date"] = format_date(m["date"], meta.get("date-format"), fmt=fmt,
                                 lang=str(meta.get("lang", "en")), name=name)
     if fmt == "revealjs":
         # pandoc's revealjs template reads `author`; Quarto centres its title slide

@@ -229,6 +229,22 @@ def test_paths_are_data_not_markdown(tmp_path):
     assert (out / "everything.pdf").stat().st_size > 1000
 
 
+def test_date_today_is_the_clocks_date_as_in_quarto(tmp_path, monkeypatch):
+    """`date: today` is the day of the render, as Quarto prints it, even when the
+    last commit (SOURCE_DATE_EPOCH, here 1 January 2001) is older: the two renderers
+    disagreed after midnight."""
+    import datetime as dt
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "978307200")
+    (tmp_path / "today.qmd").write_text("---\ntitle: Today\ndate: today\ndate-format: YYYY-MM-DD\n"
+                                        "format: html\n---\n\nText.\n", encoding="utf-8")
+    before = dt.date.today()
+    render([tmp_path / "today.qmd"], root=tmp_path, outdir=tmp_path / "_output", quiet=True)
+    after = dt.date.today()
+    html = (tmp_path / "_output" / "today.html").read_text(encoding="utf-8")
+    assert before.isoformat() in html or after.isoformat() in html
+    assert "2001-01-01" not in html
+
+
 PLOT_DOC = """---
 title: Plots
 ---
