@@ -128,7 +128,8 @@ def pooled_text(m, digits: int = 2) -> str:
 # the values here (and the verdict in verdicts() if it changes).
 LATER_TRIALS_JUDGED = ("bested2023", "final2024", "innova")
 JUDGED_ON: dict[str, dict] = {
-    "c02": {"numbers": {}, "why": "pharmacology; no trial measured it"},
+    "c02": {"numbers": {"yz09.n.fibromyalgia.all": 10.0, "yz09.dose.all": 50.0},
+            "why": "one small single-dose laboratory study speaks against it"},
     "c03": {"numbers": {}, "why": "mechanism; no trial tested it"},
     "c04": {"numbers": {"y13.responders.ldn": 32.0, "y13.responders.placebo": 11.0,
                         "y13.conf.pain-30pct.all": 57.0, "fin.pain-30pct.ldn": 45.0,
@@ -272,12 +273,16 @@ def verdicts(R) -> list[Verdict]:
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
                 f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
                 f"{pooled_text(later)}."),
-        "c02": (NOT_TESTABLE, "pharmacology, not a trial question",
-                "A statement of pharmacology that none of the trials examined."),
+        "c02": (NOT_SUPPORTED, "a single dose did not change pain sensitivity (weak evidence)",
+                f"In a small randomized, double-blind laboratory crossover by the same first author, a single "
+                f"{fmt.as_published(v('yz09.dose.all'))} mg dose of naltrexone did not change experimental "
+                f"pain sensitivity in {fmt.integer(v('yz09.n.fibromyalgia.all'))} women with fibromyalgia "
+                "[PLoS One 2009]. Weak evidence: one dose, laboratory pain rather than daily pain, and few "
+                "women; no study tested daily use at that dose."),
         "c03": (NOT_TESTABLE, "mechanism untested; the pain effect is the trials' question",
                 "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
                 f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
-                f"that helps half of responders (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
+                f"estimated to be effective in half of the women (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
         "c04": (PARTLY, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo: "
                         "plausible as a share improving, not as a net gain",
                 f"Composite responders: {fmt.pct(rs.pct_ldn)} on LDN vs {fmt.pct(rs.pct_pbo)} on placebo, a net "
@@ -301,7 +306,7 @@ def verdicts(R) -> list[Verdict]:
                 "women; no randomized trial measured inflammation in the brain."),
         "c08": (SUPPORTED if (des.weeks_placebo < des.weeks_ldn
                               and R.pkg.studies.loc[W.index_id(R), "blinding"] == "double") else PARTLY,
-                "design as registered; evening dose per the post only",
+                "design as in the registry; evening dose per the post only",
                 f"{des.randomized} women started, {des.completed} completed and probably {R.n} were analysed; "
                 f"LDN lasted {fmt.integer(des.weeks_ldn)} weeks and placebo {fmt.integer(des.weeks_placebo)}. "
                 "Evening dosing is stated by the post only."),
@@ -312,11 +317,12 @@ def verdicts(R) -> list[Verdict]:
                 f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. {replicated}"),
         "c10": (_secondary_verdict(sec, "satisfaction with life"),
                 _secondary_reason(sec, "satisfaction with life"),
-                f"Reported {_p(sec.reported['satisfaction with life'])}; adjusted for the {n_sec} secondary "
-                f"outcomes (Holm) {_p(holm['satisfaction with life'][0])}."),
+                f"Reported {_p(sec.reported['satisfaction with life'])}; not a registered outcome, so "
+                f"exploratory; even as one of the abstract's {n_sec} secondary outcomes, adjusted (Holm) "
+                f"{_p(holm['satisfaction with life'][0])}."),
         "c11": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood"),
-                f"Reported {_p(sec.reported['mood'])}; adjusted for the {n_sec} secondary outcomes (Holm) "
-                f"{_p(holm['mood'][0])}."),
+                f"Reported {_p(sec.reported['mood'])}; not a registered outcome, so exploratory; even as one "
+                f"of the abstract's {n_sec} secondary outcomes, adjusted (Holm) {_p(holm['mood'][0])}."),
         "c12": (c12, c12_reason,
                 f"{rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}. The reported P = {fmt.as_published(rs.reported_p)} "
                 f"is matched by {matched}{rounding_design_words(rs)}; the paired analysis a crossover "
@@ -352,14 +358,16 @@ def verdicts(R) -> list[Verdict]:
                             f"trials pool to {pooled_text(later)}.",
                  NOT_SUPPORTED: f"The trial's pain result was {_p(pain.p)}; since then {not_later}."}[c18]),
         "c19": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood", short=True),
-                f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for {n_sec} "
-                f"outcomes {_p(holm['mood'][0])}."),
+                f"Mood was an exploratory outcome (not in the registry): reported {_p(sec.reported['mood'])}, "
+                f"Holm-adjusted for the abstract's {n_sec} secondary outcomes {_p(holm['mood'][0])}."),
         "c20": (NOT_SUPPORTED, "fatigue was measured and did not improve",
-                "Fatigue was a secondary outcome of the trial and did not improve significantly (the P "
-                "value is not published); this does not rule out a small effect."),
+                "Fatigue was measured in the trial (a primary outcome in the earliest stored registry "
+                "version, secondary in the abstract) and did not improve significantly (the P value is "
+                "not published); this does not rule out a small effect."),
         "c21": (NOT_SUPPORTED, "both were secondary outcomes of this very trial",
-                f"Fatigue and mood were two of the {n_sec} secondary outcomes of the "
-                "trial the post describes, and the post quotes the mood result itself."),
+                f"Fatigue and mood were two of the {n_sec} secondary outcomes the abstract reports for the "
+                "trial the post describes (fatigue also a registered primary outcome), and the post quotes "
+                "the mood result itself."),
         "c22": (SUPPORTED, "no serious harms in the trials",
                 f"No serious harms were reported; headache {fmt.pct(bl.headache_ldn)} on LDN vs "
                 f"{fmt.pct(bl.headache_pbo)} on placebo [news report]; in FINAL adverse events were as "

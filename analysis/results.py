@@ -287,6 +287,11 @@ class Secondary:
     family4_unknown_set_to: float
     not_significant_floor: float
     best_by_unpublished_p: dict
+    # The primary outcomes of the registry's earliest stored version (pain, sleep quality,
+    # fatigue; sleep and fatigue "not improved" with no P): Holm bounds, as for family4.
+    primary_family: dict
+    holm_primary: dict          # {"worst": {...}, "best": {...}} (unknowns at 1 / at the floor)
+    exploratory: tuple          # abstract's secondary outcomes the registry does not list
 
 
 @dataclass(frozen=True)
@@ -732,6 +737,15 @@ def secondary_part(pkg, unpublished_p: float) -> Secondary:
                "sleep quality": None, "fatigue": None}
     bounds4 = {m: stats.adjust_pvalues_bounds(family4, m, ALPHA, unpublished_p)
                for m in ("holm", "fdr_bh")}
+    # The registry's earliest stored version lists three primary outcomes: pain, sleep quality
+    # and fatigue. Sleep and fatigue were "not improved" with no P: the same convention as the
+    # secondary family (unknown P at 1, and at the not-significant floor as the other bound).
+    n_primary = int(v("y13.reg2012.outcomes.primary.count"))
+    primary_family = {"pain": v("y13.pain.p"), "sleep quality": None, "fatigue": None}
+    if len(primary_family) != n_primary:
+        raise ValueError(f"data/numbers.csv y13.reg2012.outcomes.primary.count is {n_primary}, but "
+                         f"analysis/results.py secondary_part names {len(primary_family)} primary "
+                         "outcomes; list the registered primary outcomes there")
     return Secondary(
         reported=reported, n_secondary=int(v("y13.outcomes.secondary.count")),
         holm3=stats.adjust_pvalues(reported, "holm", ALPHA),
@@ -748,7 +762,10 @@ def secondary_part(pkg, unpublished_p: float) -> Secondary:
         # value in force): {P assumed: {method: {outcome: (adjusted P, kept)}}}.
         best_by_unpublished_p={
             u: {m: stats.adjust_pvalues_bounds(family4, m, ALPHA, u)["best"] for m in ("holm", "fdr_bh")}
-            for u in sorted({*ASSUMPTIONS["unpublished_p"][1], unpublished_p})})
+            for u in sorted({*ASSUMPTIONS["unpublished_p"][1], unpublished_p})},
+        primary_family=primary_family,
+        exploratory=tuple(k for k in family4 if k not in primary_family),
+        holm_primary=stats.adjust_pvalues_bounds(primary_family, "holm", ALPHA, unpublished_p))
 
 
 def blinding_part(pkg, n: int) -> Blinding:

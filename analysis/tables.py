@@ -123,7 +123,8 @@ def glance_table(R) -> str:
     p = R.pkg
     rows = [
         ["Design", "randomized, double-blind, placebo-controlled crossover, counterbalanced order", "A"],
-        ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia, one centre", "A"],
+        ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia", "A"],
+        ["Setting", "one centre, Stanford University School of Medicine", "R"],
         ["Drug", f"naltrexone {tagged(p, 'y13.dose.ldn')} mg by mouth daily", "A"],
         ["Phases", f"baseline {tagged(p, 'y13.weeks.baseline')} wk; LDN {tagged(p, 'y13.weeks.ldn')} wk; "
                    f"placebo {tagged(p, 'y13.weeks.placebo')} wk; follow-up "
@@ -132,6 +133,10 @@ def glance_table(R) -> str:
                             f"{tagged(p, 'y13.days.endpoint')} days of each condition, as % reduction "
                             "from baseline", "R"],
         ["Secondary outcomes", "satisfaction with life, positive mood, sleep quality, fatigue", "A"],
+        ["Registered outcomes", f"earliest stored registry version: "
+                                f"{fmt.words(int(p.value('y13.reg2012.outcomes.primary.count')))} primary "
+                                "(pain, sleep quality, fatigue), laboratory pain sensitivity secondary; "
+                                "satisfaction and mood not listed", "R"],
         ["Analysed n", f"not stated in the abstract; {R.n} by the consistency check below", "computed"],
     ]
     return md_table(["Item", "What the trial did", "Source"], rows)
@@ -251,6 +256,14 @@ def _num(x: float) -> str:
     return fmt.p_exact(x, 4) if 0 < x < 1 else fmt.num(x, 2)
 
 
+def interval_decimals(row) -> int:
+    """Decimals to print a published interval with: the most any of estimate, lower and upper
+    limit carries. A stored float drops trailing zeros (-1.20 is read as -1.2), so one limit's
+    own decimals can understate the published precision, and the lower limit's alone would print
+    -0.5 for a published -0.51; an interval is published at one precision, the estimate's."""
+    return max(fmt.decimals(row[k]) for k in ("value", "low", "high") if not _missing(row[k]))
+
+
 def provenance_table(pkg) -> str:
     rows = []
     for nid, row in pkg.numbers.iterrows():
@@ -260,7 +273,7 @@ def provenance_table(pkg) -> str:
             value = {"lt": "<", "gt": ">", "le": "\u2264", "ge": "\u2265", "approx": "\u2248"}.get(
                 row["relation"], "") + value
         if not _missing(row["low"]):
-            value += f" ({fmt.ci(row['low'], row['high'], fmt.decimals(row['low']))})"
+            value += f" ({fmt.ci(row['low'], row['high'], interval_decimals(row))})"
         value = fmt.with_unit(value, row["value"], None if _missing(row["unit"]) else row["unit"])
         rows.append([fmt.code(nid), fmt.text(value), fmt.code(row["source_id"]), fmt.text(row["location"]),
                      fmt.text(prov["tag"]), "yes" if prov["confirmed"] else "**no**"])

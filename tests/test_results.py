@@ -416,3 +416,23 @@ def test_every_reference_key_is_in_references_bib(R):
     walk(R)
     keys.discard("")
     assert keys and not keys - bib, sorted(keys - bib)
+
+
+def test_provenance_table_prints_each_interval_at_its_published_precision(R):
+    """A published interval keeps the digits of its most precise part: Vatvani's mean difference,
+    published -0.86 (-1.20 to -0.51), was printed '-1.2 to -0.5' when the lower limit's own
+    decimals (a float drops the trailing zero) set the precision of both limits."""
+    import pandas as pd
+    from analysis import tables
+    m = "\u2212"
+    row = pd.Series({"value": -0.86, "low": -1.20, "high": -0.51})
+    assert tables.interval_decimals(row) == 2
+    assert fmt.ci(row["low"], row["high"], tables.interval_decimals(row)) == f"{m}1.20 to {m}0.51"
+    # whatever the data, no row prints a limit with fewer decimals than the row's most precise part
+    table = tables.provenance_table(R.pkg)
+    for nid, r in R.pkg.numbers.iterrows():
+        if pd.isna(r["low"]):
+            continue
+        d = tables.interval_decimals(r)
+        assert d >= max(fmt.decimals(r["low"]), fmt.decimals(r["high"]))
+        assert fmt.text(f"({fmt.ci(r['low'], r['high'], d)})") in table, nid
