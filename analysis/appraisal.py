@@ -127,7 +127,7 @@ def key_numbers_table(R) -> str:
          _mark(paired_mark(rs))],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
-         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
+         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],
         [f"Satisfaction / mood P, Holm ({n_sec} secondary outcomes)",
          f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
@@ -202,8 +202,9 @@ def discussion_questions(R) -> list[Question]:
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
                  fmt.integer(des.weeks_ldn)),
-        Question(f"The recovered interval for the pain difference runs from {fmt.num(pain.ci_t.low)} to "
-                 f"{fmt.num(pain.ci_t.high)} points. What is the smallest difference your patients would notice?",
+        Question(f"The pain difference's recovered interval runs from {fmt.num(pain.ci_t.low)} to "
+                 f"{fmt.num(pain.ci_t.high)} percentage points of baseline pain. What difference would "
+                 "your patients notice?",
                  fmt.num(pain.ci_t.low)),
         Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment across "
                  f"{fmt.words(sec.n_secondary)} secondary outcomes. Should secondary outcomes appear in a blog post's list of benefits?", sat_adj),

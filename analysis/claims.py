@@ -25,8 +25,11 @@ SUPPORTED = "supported"
 PARTLY = "partly supported"
 NOT_SUPPORTED = "not supported"
 OUT_OF_DATE = "out of date"  # true when written, overtaken by later evidence
-NOT_TESTABLE = "not testable from published data"
-VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, OUT_OF_DATE, NOT_TESTABLE)
+NOT_TESTABLE = "not testable from published data"  # no published study could confirm or refute it
+NOT_ASSESSED = "not assessed in this review"  # outside what this review looked at (other diseases)
+VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, OUT_OF_DATE, NOT_TESTABLE, NOT_ASSESSED)
+# Labels the handout gathers into one row each (their reasons are in the report).
+GROUPED_LABELS = (NOT_TESTABLE, NOT_ASSESSED)
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,6 @@ JUDGED_ON: dict[str, dict] = {
     "c02": {"numbers": {"yz09.n.fibromyalgia.all": 10.0, "yz09.dose.all": 50.0},
             "why": "one small single-dose laboratory study speaks against it"},
     "c03": {"numbers": {}, "why": "mechanism; no trial tested it"},
-    "c04": {"numbers": {"y13.responders.ldn": 32.0, "y13.responders.placebo": 11.0,
-                        "y13.conf.pain-30pct.all": 57.0, "fin.pain-30pct.ldn": 45.0,
-                        "fin.pain-30pct.placebo": 28.0},
-            "why": "whether the post's figure reads as a share improving or a net gain"},
     "c05": {"numbers": {"y13.conf.tolerability.ldn": 89.2, "y13.conf.tolerability.placebo": 89.4,
                         "fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0, "inv.ae.ldn": 68.8,
                         "inv.ae.placebo": 72.0},
@@ -209,8 +208,9 @@ RULES = {
     "c13": "computed: supported if vivid dreams were more common on LDN than on placebo and than "
            "headache on LDN",
     "c14": "computed: out of date once a later randomized trial exists",
-    "c18": "computed: out of date if the 2013 trial showed a benefit and the later trials' pool "
-           "does not; supported if the later pool shows one",
+    "c18": "computed: supported if the later trials' pool shows a benefit; otherwise partly if the "
+           "2013 net responder difference's interval excludes zero, not supported if it includes zero",
+    "c04": "computed, as c18 (a meaningful share is a net share: LDN minus placebo)",
 }
 RULES.update({cid: "judgment: " + b["why"] for cid, b in JUDGED_ON.items()})
 
@@ -261,7 +261,12 @@ def verdicts(R) -> list[Verdict]:
                      else "matched by no common test" if matched == "no common test"
                      else "of unknown test"))
     c13 = SUPPORTED if (bl.dreams_ldn > bl.dreams_pbo and bl.dreams_ldn >= bl.headache_ldn) else NOT_SUPPORTED
-    c18 = (NOT_SUPPORTED if not pain_sig else OUT_OF_DATE if no_benefit_later else SUPPORTED)
+    # c04 and c18 claim a net benefit in a share of patients (LDN minus placebo, a causal
+    # claim): supported once the later trials' pool shows a benefit; partly if only the 2013
+    # net responder difference's interval excludes zero; not supported if neither does.
+    net_shown = rs.rd.low > 0
+    c_share = (SUPPORTED if not no_benefit_later else PARTLY if net_shown else NOT_SUPPORTED)
+    c18 = c_share
     sizes = fmt.join([fmt.integer(W.trial_n(ev.trials[s])) for s in W.later_ids(R)]) if k_later else ""
     placebo_much = clinical.much_on_placebo(pain)
     replicated = ("Not replicated by the later trials." if no_benefit_later
@@ -283,14 +288,14 @@ def verdicts(R) -> list[Verdict]:
                 "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
                 f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
                 f"estimated to be effective in half of the women (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
-        "c04": (PARTLY, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo: "
-                        "plausible as a share improving, not as a net gain",
+        "c04": (c_share, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo; the net "
+                         f"gain's interval {'includes' if not net_shown else 'excludes'} zero",
                 f"Composite responders: {fmt.pct(rs.pct_ldn)} on LDN vs {fmt.pct(rs.pct_pbo)} on placebo, a net "
                 f"difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd}); the conference report "
                 f"gives {fmt.pct(v('y13.conf.much-improved.ldn'))} much improved after LDN and "
                 f"{fmt.pct(v('y13.conf.pain-30pct.all'))} with at least 30% less pain (condition not named) "
                 f"[news report]; in FINAL {fmt.pct(v('fin.pain-30pct.ldn'))} on LDN and "
-                f"{fmt.pct(v('fin.pain-30pct.placebo'))} on placebo had at least 30% less pain. The post's "
+                f"{fmt.pct(v('fin.pain-30pct.placebo'))} on placebo had more than 30% less pain. The post's "
                 "figure fits the share who improve on LDN, not the gain over placebo."),
         "c05": (SUPPORTED, "tolerability like placebo; no serious harms reported",
                 f"Tolerability was rated alike on LDN and placebo ({fmt.num(bl.tolerability_ldn)} vs "
@@ -313,7 +318,7 @@ def verdicts(R) -> list[Verdict]:
         "c09": (SUPPORTED if pain_sig else NOT_SUPPORTED,
                 f"as reported ({_p(pain.p)})" + ("; much of the relief also on placebo" if placebo_much else ""),
                 f"Reported {fmt.num(pain.ldn)}% vs {fmt.num(pain.placebo)}% reduction ({_p(pain.p)}); the "
-                f"difference of {fmt.num(pain.diff)} points has a recovered 95% CI of "
+                f"difference of {fmt.num(pain.diff)} percentage points of baseline pain has a recovered 95% CI of "
                 f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. {replicated}"),
         "c10": (_secondary_verdict(sec, "satisfaction with life"),
                 _secondary_reason(sec, "satisfaction with life"),
@@ -344,19 +349,19 @@ def verdicts(R) -> list[Verdict]:
                 "Experience in one's own patients cannot separate a drug effect from natural ups and "
                 "downs, regression to the mean and expectation; a personal communication is not "
                 "published evidence."),
-        "c16": (NOT_TESTABLE, "outside what the trials measured",
+        "c16": (NOT_ASSESSED, "outside this review; the trials did not measure it",
                 "None of the trials measured inflammation in the central nervous system; the only "
                 f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
-        "c17": (NOT_TESTABLE, "speculation; no trial in other diseases cited",
-                "No trial in other neurological diseases is cited or was reviewed here."),
-        "c18": (c18, {OUT_OF_DATE: "one trial supported a modest benefit when written; not replicated since",
-                      SUPPORTED: "one trial supported a modest benefit; the later trials pooled agree",
-                      NOT_SUPPORTED: "the trial did not show a significant benefit on pain"}[c18],
-                {OUT_OF_DATE: "True when written as far as one small trial could show (a modest benefit); "
-                              f"since then {not_later}.",
-                 SUPPORTED: f"One small trial showed a modest benefit; since then {not_later}, and the later "
-                            f"trials pool to {pooled_text(later)}.",
-                 NOT_SUPPORTED: f"The trial's pain result was {_p(pain.p)}; since then {not_later}."}[c18]),
+        "c17": (NOT_ASSESSED, "other diseases are outside this review; the post cites no trial",
+                "This review covers fibromyalgia; the post cites no trial in other neurological diseases, "
+                "and we did not look for one."),
+        "c18": (c18, {NOT_SUPPORTED: "net share not shown: the responder difference could be zero"
+                                     + ("; " + later_short if no_benefit_later else ""),
+                      PARTLY: "a single small trial showed a net share; " + later_short,
+                      SUPPORTED: "the later trials pooled show a benefit"}[c18],
+                f"Net share responding (LDN minus placebo): {fmt.num(100 * rs.rd.estimate, 1)} percentage "
+                f"points (95% CI {rd}); pain fell more on LDN ({_p(pain.p)}), a mean, not a share. Since "
+                f"then {not_later}, and the later trials pool to {pooled_text(later)}."),
         "c19": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood", short=True),
                 f"Mood was an exploratory outcome (not in the registry): reported {_p(sec.reported['mood'])}, "
                 f"Holm-adjusted for the abstract's {n_sec} secondary outcomes {_p(holm['mood'][0])}."),
@@ -364,7 +369,7 @@ def verdicts(R) -> list[Verdict]:
                 "Fatigue was measured in the trial (a primary outcome in the earliest stored registry "
                 "version, secondary in the abstract) and did not improve significantly (the P value is "
                 "not published); this does not rule out a small effect."),
-        "c21": (NOT_SUPPORTED, "both were secondary outcomes of this very trial",
+        "c21": (NOT_SUPPORTED, "fatigue and mood were outcomes of this very trial",
                 f"Fatigue and mood were two of the {n_sec} secondary outcomes the abstract reports for the "
                 "trial the post describes (fatigue also a registered primary outcome), and the post quotes "
                 "the mood result itself."),
@@ -381,8 +386,9 @@ def verdicts(R) -> list[Verdict]:
                 "Learning about LDN and discussing it with selected, informed patients is reasonable, "
                 f"since harms appear small; but because {not_later}, and the later trials pool to "
                 f"{pooled_text(later)}, a patient should not expect much benefit."),
-        "c26": (NOT_SUPPORTED, "no trial in ME/CFS was cited",
-                "All trials reviewed here enrolled people with fibromyalgia; none studied ME/CFS."),
+        "c26": (NOT_ASSESSED, "ME/CFS is outside this review; the post cites no trial",
+                "All trials reviewed here enrolled people with fibromyalgia; the post cites no trial in "
+                "ME/CFS, and we did not look for one."),
     }
     out = []
     for cid, row in R.pkg.claims.iterrows():

@@ -189,6 +189,7 @@ class Split:
     fragility_exact: Result
     fragility_midp: Result
     ci: Result
+    nnt_text: str = ""          # the NNT with the interval of this split's paired difference
 
 
 @dataclass(frozen=True)
@@ -639,7 +640,9 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
                     asymptotic_cc=stats.mcnemar_asymptotic(b, c, correction=True).p,
                     fragility_exact=paired_fragility["exact"]["by_split"][sp],
                     fragility_midp=paired_fragility["midp"]["by_split"][sp],
-                    ci=stats.newcombe_paired_diff(a, b, c, d))
+                    ci=stats.newcombe_paired_diff(a, b, c, d),
+                    nnt_text=stats.describe_nnt(stats.nnt(stats.newcombe_paired_diff(a, b, c, d)), 1,
+                                                limit_digits=1))
               for sp in paired["splits"] for a, b, c, d in [sp]]
     reported_p = pkg.value("y13.responders.p")
     dec = fmt.decimals(reported_p)
@@ -671,7 +674,7 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
     return Responders(
         n=n, x_ldn=x_ldn, x_pbo=x_pbo, pct_ldn=grim.pcts[0], pct_pbo=grim.pcts[1], reported_p=reported_p,
         wilson_ldn=stats.wilson(x_ldn, n), wilson_pbo=stats.wilson(x_pbo, n),
-        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 0, limit_digits=1), **unpaired,
+        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 1, limit_digits=1), **unpaired,
         fisher_greater=fisher_greater, paired=paired, splits=splits, reproduces=reproduces,
         tests_rounding=tests_rounding, tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
         n_splits=len(splits), paired_fragility=paired_fragility,

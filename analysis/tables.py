@@ -85,15 +85,16 @@ def claims_table(R) -> str:
 
 def claims_summary_table(R) -> str:
     """The handout's compact version: the claim in a few words, verdict, one-line reason;
-    the claims no published data can test share one row."""
-    from .claims import NOT_TESTABLE
+    the claims no published data can test share one row, and so do those outside this review."""
+    from .claims import GROUPED_LABELS
     vs = verdicts(R)
     rows = [[fmt.text(v.short) + (f" (post: {fmt.text(v.claimed)})" if v.claimed else ""),
-             f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict != NOT_TESTABLE]
-    untestable = [v for v in vs if v.verdict == NOT_TESTABLE]
-    if untestable:
-        rows.append([fmt.capital(fmt.count(len(untestable), "more claim")), f"**{NOT_TESTABLE}**",
-                     "; ".join(fmt.text(v.short) for v in untestable)])
+             f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict not in GROUPED_LABELS]
+    for label in GROUPED_LABELS:
+        group = [v for v in vs if v.verdict == label]
+        if group:
+            rows.append([fmt.capital(fmt.count(len(group), "more claim")), f"**{label}**",
+                         "; ".join(fmt.text(v.short) for v in group)])
     return md_table(["The post's claim", "Verdict", "Why"], rows, widths=[30, 16, 54])
 
 
@@ -207,13 +208,13 @@ def splits_table(R) -> str:
     interval (to one decimal, so that it shows whether it crosses zero) and the fragility."""
     rs = R.responders
     rows = [[f"{s.a}", f"{s.b}", f"{s.c}", f"{s.d}", fmt.p_exact(s.exact), fmt.p_exact(s.midp),
-             fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1),
+             fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1), fmt.text(s.nnt_text),
              f"{fmt.integer(s.fragility_exact.estimate)} / {fmt.integer(s.fragility_midp.estimate)}"]
             for s in rs.splits]
     return md_table(["Both", "LDN only", "Placebo only", "Neither", "McNemar exact P", "mid-p P",
-                     "chi-squared P", "Paired difference, 95% CI (points)",
-                     "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrll",
-                    widths=[7, 8, 9, 8, 10, 9, 10, 19, 20])
+                     "chi-squared P", "Paired difference, 95% CI (points)", "NNT (paired 95% CI)",
+                     "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrlll",
+                    widths=[6, 6, 7, 7, 8, 7, 8, 15, 20, 16])
 
 
 def multiplicity_table(R) -> str:

@@ -382,6 +382,28 @@ def adjustment_words(sec) -> str:
     return "; ".join(parts)
 
 
+def paired_nnt_words(rs) -> str:
+    """How the paired NNT interval (Newcombe's paired interval, one per possible split) relates
+    to infinity: 'it runs through infinity for two of the four possible splits and stays on the
+    side of benefit for the other two (NNTB 4.7 (2.5 to 88) ... )'."""
+    through = [s for s in rs.splits if s.ci.low <= 0 <= s.ci.high]
+    benefit = [s for s in rs.splits if s.ci.low > 0]
+    harm = [s for s in rs.splits if s.ci.high < 0]
+    n = rs.n_splits
+    if len(through) == n:
+        return f"it runs through infinity for each of the {fmt.words(n)} possible splits"
+    if not through:
+        side = "benefit" if len(benefit) == n else "harm" if len(harm) == n else "benefit or harm"
+        return f"it stays on the side of {side} for each of the {fmt.words(n)} possible splits"
+    other = benefit or harm
+    side = "benefit" if benefit else "harm"
+    widest = other[0] if other[0].a < other[-1].a else other[-1]
+    return (f"it runs through infinity for {fmt.words(len(through))} of the {fmt.words(n)} possible "
+            f"splits and stays on the side of {side} for the other {fmt.words(len(other))}, those with "
+            f"{fmt.join([str(s.a) for s in other])} women responding on both (the wider of these: "
+            f"{widest.nnt_text})")
+
+
 def nnt_through_infinity(rs) -> bool:
     """The NNT's interval runs through infinity when the responder difference's interval includes zero."""
     return rs.rd.low <= 0 <= rs.rd.high

@@ -436,3 +436,14 @@ def test_provenance_table_prints_each_interval_at_its_published_precision(R):
         d = tables.interval_decimals(r)
         assert d >= max(fmt.decimals(r["low"]), fmt.decimals(r["high"]))
         assert fmt.text(f"({fmt.ci(r['low'], r['high'], d)})") in table, nid
+
+
+def test_each_split_has_the_nnt_of_its_own_paired_interval(R):
+    """The paired NNT per split inverts that split's Newcombe paired interval (not the unpaired
+    one): where the paired interval excludes zero, the NNT interval does not run through ∞."""
+    from analysis import stats
+    rs = R.responders
+    for s in rs.splits:
+        assert s.nnt_text == stats.describe_nnt(stats.nnt(s.ci), 1, limit_digits=1)
+        assert ("∞" in s.nnt_text) == (s.ci.low <= 0 <= s.ci.high)
+    assert any(s.nnt_text != rs.nnt_text for s in rs.splits)
