@@ -326,8 +326,13 @@ def percent_scan_words(R) -> str:
         else str(misfits[0])
     text = f"the side-effect percentages ({shown}) do not fit n = {listed} together"
     if joint:
+        from . import stats
+        both = stats.grim_consistent_ns(list(g.pcts), joint)
         text += (f"; from {lo} to {hi} women only n = {', '.join(map(str, joint))} fits all of them, "
-                 "and no number of women fits them together with the responder percentages")
+                 + (f"and none of those fits the responder percentages too" if not both else
+                    f"and of those n = {', '.join(map(str, both))} also fits the responder percentages"
+                    + (f", but that is more women than the {R.design.started} who started the trial"
+                       if all(m > R.design.started for m in both) else "")))
     else:
         text += f"; no n from {lo} to {hi} fits all four"
     return text
@@ -348,15 +353,17 @@ def multiplicity_words(R) -> str:
     text = (f"{lead}, neither outcome would stay below "
             f"{fmt.as_published(ALPHA)} (Holm {fmt.p(best_h['mood'][0])}, false discovery rate "
             f"{fmt.p(best_b['mood'][0])}).")
-    reported_only = f"adjusting just the {fmt.words(W.n_reported(s))} reported P values (pain included)"
-    kept3 = [n for n in names if s.bh3[n][1]]
+    reported_only = (f"adjusting just the {fmt.words(len(s.bh_reported))} secondary P values that were "
+                     "published")
+    kept3 = [n for n in names if s.bh_reported[n][1]]
     if kept3:
         text += (" Only if the outcomes without a published P value were left out altogether, "
                  f"{reported_only}, would the false discovery rate method keep "
-                 f"{'them' if len(kept3) == len(names) else fmt.join(kept3)} ({fmt.p(s.bh3['mood'][0])}).")
+                 f"{'them' if len(kept3) == len(names) else fmt.join(kept3)} "
+                 f"({fmt.p(s.bh_reported['mood'][0])}).")
     else:
         text += (f" Even {reported_only}, the false discovery rate method keeps neither "
-                 f"({fmt.p(s.bh3['mood'][0])}).")
+                 f"({fmt.p(s.bh_reported['mood'][0])}).")
     return text
 
 
@@ -376,8 +383,9 @@ def assumptions_box(R) -> str:
     """The values in force (Markdown list) and how to change them, for the box near the top."""
     a = R.assumptions
     lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
-             f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}; the "
-             "headline adjustment sets them to 1 (conservative), this value gives the other bound.",
+             f"- unpublished P: the headline adjustment (@sec-multiplicity) sets the unpublished P values "
+             f"to 1 (conservative); this parameter, {fmt.p(a.unpublished_p)}, gives only the other bound "
+             f"({a.describe['unpublished_p']}).",
              f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}.",
              _analysed_n_line(R)]
     state = ("These are the defaults." if not a.changed else

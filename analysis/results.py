@@ -293,6 +293,8 @@ class Secondary:
     primary_family: dict
     holm_primary: dict          # {"worst": {...}, "best": {...}} (unknowns at 1 / at the floor)
     exploratory: tuple          # abstract's secondary outcomes the registry does not list
+    holm_reported: dict         # the secondary outcomes with a published P only (pain not included)
+    bh_reported: dict
 
 
 @dataclass(frozen=True)
@@ -721,10 +723,10 @@ def pain_part(pkg, n: int) -> Pain:
 
 
 def pain_checks(pain: Pain) -> list[Check]:
-    back = stats.p_from_ci(pain.diff, pain.ci_z.low, pain.ci_z.high)
-    return [Check("pain-p-roundtrip", "pain P recovered from the recovered interval",
-                  pain.p, back.p, _rounds_to(back.p, pain.p, fmt.decimals(pain.p)),
-                  "Altman-Bland round trip rounds to the published digits")]
+    """No published-versus-recomputed check for pain: its interval is derived from its P, so
+    recovering P from that interval is a test of the code (tests/test_results.py), not a check
+    of a published number."""
+    return []
 
 
 def secondary_part(pkg, unpublished_p: float) -> Secondary:
@@ -768,6 +770,8 @@ def secondary_part(pkg, unpublished_p: float) -> Secondary:
             for u in sorted({*ASSUMPTIONS["unpublished_p"][1], unpublished_p})},
         primary_family=primary_family,
         exploratory=tuple(k for k in family4 if k not in primary_family),
+        holm_reported=stats.adjust_pvalues({k: p for k, p in family4.items() if p is not None}, "holm", ALPHA),
+        bh_reported=stats.adjust_pvalues({k: p for k, p in family4.items() if p is not None}, "fdr_bh", ALPHA),
         holm_primary=stats.adjust_pvalues_bounds(primary_family, "holm", ALPHA, unpublished_p))
 
 
@@ -909,10 +913,13 @@ def evidence_part(pkg, n: int, r_assumed: float = CROSSOVER_R) -> Evidence:
     fin_p = p_range_from_rounded_ci(fin["value"], fin["low"], fin["high"])
 
     # Is the 2013 effect different from the pool of the later trials (Altman &
-    # Bland 2003), and does FINAL's own interval hold the 2013 estimate?
+    # Bland 2003), and does FINAL's own interval hold the 2013 estimate? The later pool
+    # enters with its Hartung-Knapp standard error, the method the report relies on for
+    # every pooled interval (not the Wald one).
     def diff_vs_later(conv, later):
         g = conv[idx]
-        return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate, later.se, ALPHA)
+        return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate,
+                                             later.hk.extra["se"], ALPHA)
 
     later_by_r = {r: pool(sets[LATER_SET], by_r[r]) for r in r_range}
     fin_g = main["final2024"]
@@ -1009,3 +1016,17 @@ def _grim_all_percentages(pkg, n: int) -> tuple[list[GrimPercentage], dict[str, 
         sets_ = [set(p.ns) for p in out if p.source_id == src]
         joint[src] = sorted(set.intersection(*sets_))
     return out, joint
+
+
+def implied_n_from_r(p: float, r: float) -> Result:
+    """The N that an effect size read as r = Z/sqrt(N) implies together with its two-sided P
+    (Z from P): N = (Z/r)^2, with the range the rounding of the published P and r allows.
+    An assumption about what a published 'effect size' measures, not a fact."""
+    half_p, half_r = fmt.rounding_half(p), fmt.rounding_half(r)
+
+    def n(pp: float, rr: float) -> float:
+        return (float(stats.sps.norm.isf(pp / 2)) / rr) ** 2
+    corners = [n(pp, rr) for pp in (p - half_p, p + half_p) for rr in (r - half_r, r + half_r)]
+    return Result(estimate=n(p, r), low=min(corners), high=max(corners),
+                  method="N = (Z/r)^2 with Z from the two-sided P; range over the rounding of P and r",
+                  reference="rosenthal1994parametric")

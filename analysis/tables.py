@@ -232,10 +232,10 @@ def multiplicity_table(R) -> str:
         rows.append([name, fmt.p(pval) if pval is not None else "not given (\"not improved\")",
                      adj(s.holm4, name), adj(s.bh4, name), adj(s.holm4_best, name),
                      adj(s.bh4_best, name)])
-    for name in ("satisfaction with life", "mood"):
-        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.reported))} reported P values only "
-                     "(pain included)",
-                     fmt.p(s.reported[name]), adj(s.holm3, name), adj(s.bh3, name), "", ""])
+    for name in s.holm_reported:
+        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.holm_reported))} secondary outcomes "
+                     "with a published P only",
+                     fmt.p(s.reported[name]), adj(s.holm_reported, name), adj(s.bh_reported, name), "", ""])
     return md_table(["Outcome", "Reported P", "Holm, unknown = 1", "BH, unknown = 1",
                      f"Holm, unknown = {floor}", f"BH, unknown = {floor}"], rows, "lrrrrr",
                     widths=[34, 14, 13, 13, 13, 13])

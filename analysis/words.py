@@ -382,6 +382,16 @@ def adjustment_words(sec) -> str:
     return "; ".join(parts)
 
 
+def small_pool_text(m, digits: int = 2) -> str:
+    """A pooled estimate of very few trials: with two, the Hartung-Knapp interval rests on one
+    degree of freedom and is too wide to read, so the estimate is given without it."""
+    if m.k > 2:
+        return (f"g = {fmt.num(m.estimate, digits)} (95% CI {fmt.ci(m.hk.low, m.hk.high, digits)}, "
+                "Hartung\u2013Knapp)")
+    return (f"g = {fmt.num(m.estimate, digits)}, whose Hartung\u2013Knapp interval, resting on "
+            f"{fmt.count(m.k - 1, 'degree')} of freedom, is too wide to be evidence either way")
+
+
 def paired_nnt_words(rs) -> str:
     """How the paired NNT interval (Newcombe's paired interval, one per possible split) relates
     to infinity: 'it runs through infinity for two of the four possible splits and stays on the
@@ -465,8 +475,8 @@ def period_words(des) -> str:
         return "the two conditions lasted equally long"
     text = f"the placebo condition was {ratio_words(des)} as the drug condition"
     if des.endpoint_gap_weeks > 0:
-        text += (", so its end point came earlier in the study, which favours LDN if symptoms ease "
-                 "with time on study")
+        text += (", so on average over the two sequences its end point came earlier in the study, "
+                 "which favours LDN if symptoms ease with time on study")
     return text
 
 

@@ -318,7 +318,11 @@ def test_hartung_knapp_on_every_pooled_set(R):
 def test_2013_differs_from_later_trials_by_altman_bland(R):
     ev = R.evidence
     g, later = ev.g13, ev.pooled["later trials"]
-    z = (g.estimate - later.estimate) / math.sqrt(g.extra["se"] ** 2 + later.se ** 2)
+    # the later pool enters with its Hartung-Knapp standard error (the interval the report relies
+    # on, checked against its formula above): half its width over the t quantile on k - 1 df
+    se_hk = (later.hk.high - later.hk.low) / (2 * sps.t.isf(0.025, later.k - 1))
+    assert se_hk > later.se  # not the Wald one
+    z = (g.estimate - later.estimate) / math.sqrt(g.extra["se"] ** 2 + se_hk ** 2)
     d = ev.diff_2013_vs_later
     assert d.extra["z"] == pytest.approx(z)
     assert d.p == pytest.approx(2 * sps.norm.sf(abs(z)))
@@ -447,3 +451,14 @@ def test_each_split_has_the_nnt_of_its_own_paired_interval(R):
         assert s.nnt_text == stats.describe_nnt(stats.nnt(s.ci), 1, limit_digits=1)
         assert ("∞" in s.nnt_text) == (s.ci.low <= 0 <= s.ci.high)
     assert any(s.nnt_text != rs.nnt_text for s in rs.splits)
+
+
+def test_pain_interval_round_trips_to_the_published_p(R):
+    """The pain interval is recovered from the published P (Altman & Bland 2011); recovering P
+    from that interval must give the published P back at its digits. A test of the code, not a
+    consistency check of published numbers, so it is not in the report's checks table."""
+    from analysis import stats
+    pain = R.pain
+    back = stats.p_from_ci(pain.diff, pain.ci_z.low, pain.ci_z.high)
+    assert fmt.p_exact(back.p, fmt.decimals(pain.p)) == fmt.as_published(pain.p)
+    assert "pain-p-roundtrip" not in {c.id for c in R.checks}
