@@ -71,6 +71,30 @@ class RegistryHistory:
         return round(self.days_paper_to_results_posted / DAYS_PER_MONTH)
 
 
+def search_end_words(pkg) -> str:
+    """When each review's search ended (data/dates.csv '<prefix>.search-end') and which later
+    trial it could not have included: FINAL appeared online on a known day and INNOVA's
+    protocol planned recruitment to a month, after which its results came."""
+    st = pkg.studies
+    fin_day = _day_range(pkg.date("fin.published-online"))[0]
+    inv_end = _day_range(pkg.date("inv.recruitment-end"))[1]
+    parts, missing = [], []
+    for sid in st.index[st["role"] == "review"]:
+        did = f"{st.loc[sid, 'id_prefix']}.search-end"
+        label = st.loc[sid, "label"].split(" (")[0]
+        if did not in pkg.dates.index:
+            missing.append(label)
+            continue
+        end_last = _day_range(pkg.dates.loc[did, "date"])[1]
+        could_not = [name for name, day in (("FINAL", fin_day), ("INNOVA", inv_end)) if end_last < day]
+        parts.append(f"{label} searched to {month_text(pkg.dates.loc[did, 'date'])}"
+                     + (f", before {fmt.join(could_not)} could be included" if could_not else ""))
+    text = "; ".join(parts)
+    if missing:
+        text += f"; the search date of {fmt.join(missing)} is not given in the sources we saw"
+    return text
+
+
 def history(pkg, study_id: str = "younger2013") -> RegistryHistory:
     """The registry history of ``study_id`` from data/dates.csv (ids '<prefix>.<event>')."""
     prefix = pkg.studies.loc[study_id, "id_prefix"]

@@ -462,3 +462,28 @@ def test_pain_interval_round_trips_to_the_published_p(R):
     back = stats.p_from_ci(pain.diff, pain.ci_z.low, pain.ci_z.high)
     assert fmt.p_exact(back.p, fmt.decimals(pain.p)) == fmt.as_published(pain.p)
     assert "pain-p-roundtrip" not in {c.id for c in R.checks}
+
+
+def test_registry_history_gaps_follow_the_dates_in_data(R):
+    """The gaps the report states are computed from data/dates.csv, month-only dates as ranges."""
+    import datetime as dt
+    from analysis import registry
+    pkg = R.pkg
+    h = registry.history(pkg)
+    paper = dt.date.fromisoformat(pkg.date("y13.published-online"))
+    assert h.days_paper_to_results_submitted == (dt.date.fromisoformat(pkg.date("y13.results-submitted")) - paper).days
+    assert h.days_paper_to_results_posted == (dt.date.fromisoformat(pkg.date("y13.results-posted")) - paper).days
+    # a start given as a month (2007-06) is 1 to 30 June: the gap to registration is a range
+    y, m = map(int, pkg.date("y13.study-start").split("-"))
+    reg = dt.date.fromisoformat(pkg.date("y13.registered"))
+    lo, hi = h.months_start_to_registered
+    assert lo == pytest.approx((reg - dt.date(y, m, 30)).days / registry.DAYS_PER_MONTH)
+    assert hi == pytest.approx((reg - dt.date(y, m, 1)).days / registry.DAYS_PER_MONTH)
+    assert h.registered_after_start and h.version_after_end_before_paper
+
+
+def test_every_date_id_starts_with_its_study_prefix(R):
+    pkg = R.pkg
+    for did, row in pkg.dates.iterrows():
+        assert did.split(".")[0] == pkg.studies.loc[row["study_id"], "id_prefix"], did
+        assert pkg.sources.loc[row["source_id"], "study_id"] == row["study_id"], did
