@@ -196,8 +196,8 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give anything from {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
-                 "Which should a crossover report, and would you still call it a finding?",
+                 f"could give {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
+                 "Which should a crossover report, and is it still a finding?",
                  fmt.p(paired_range(rs)[1])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
@@ -259,6 +259,10 @@ GLOSSARY = [
      "crossover); an unpaired test treats the two periods as different people."),
     ("McNemar test, mid-p", "the paired test for a yes/no outcome, using the women who responded on "
      "one treatment only; mid-p is its less conservative, often recommended version."),
+    ("\u03c7\u00b2 (chi-squared) test", "an unpaired test of a yes/no outcome in two groups; Yates's "
+     "correction makes it more conservative."),
+    ("Newcombe interval", "an interval for a difference of two proportions, from their Wilson "
+     "intervals; the paired version allows for the same women on both."),
     ("Fisher's exact test", "an unpaired test for a yes/no outcome in two groups; one-sided if it "
      "looks for a difference in one direction only."),
     ("P value", "how surprising the data would be if the treatment did nothing; not the chance that "
@@ -266,13 +270,13 @@ GLOSSARY = [
     ("95% confidence interval (CI)", "the range of effects compatible with the data; a wide interval "
      "means an imprecise estimate."),
     ("NNTB / NNTH", "number needed to treat for one extra patient to benefit (B) or be harmed (H); "
-     "when the difference could be zero, its interval runs from an NNTH through infinity to an NNTB."),
+     "if the difference could be zero, the interval runs through infinity."),
     ("Holm, Benjamini-Hochberg", "adjust P values for testing several outcomes, so that a chance "
      "finding among many is not taken as real."),
     ("Fragility", "how many patients' outcomes would have to change to move a result across "
      "P = {alpha}; small numbers mean a fragile result."),
-    ("GRIM test", "checks whether a reported percentage can arise from a whole number of people "
-     "out of a given total."),
+    ("GRIM test", "checks whether a percentage can arise from a whole number of people out of a "
+     "given total."),
     ("Hedges' g", "a difference in standard-deviation units, comparable across pain scales; "
      "negative means less pain on LDN."),
     ("Random-effects meta-analysis", "pools trials while allowing the true effect to differ between "
@@ -284,7 +288,8 @@ GLOSSARY = [
     ("RoB 2", "Cochrane's risk-of-bias tool for randomized trials, with a domain for crossover trials."),
     ("IMMPACT thresholds", "what chronic-pain trials count as a change patients notice: a reduction "
      "of pain of about {imm_low}\u2013{imm_high}% minimally important, {imm_mod}% moderately, "
-     "{imm_sub}% substantially (within a patient, not between treatments)."),
+     "{imm_sub}% substantially, within a patient; judge a difference between treatments by the "
+     "shares reaching them."),
     ("Regression to the mean", "people enrol when symptoms are bad; on average they improve "
      "afterwards whatever the treatment."),
 ]

@@ -273,8 +273,7 @@ def verdicts(R) -> list[Verdict]:
                   else "The later trials pooled also show a benefit.")
 
     judged = {
-        "c01": (c01, "the post said 'possible'; one small positive trial could not carry it, and "
-                     + later_short,
+        "c01": (c01, "'possible' rested on a single small trial; " + later_short,
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
                 f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
                 f"{pooled_text(later)}."),
@@ -355,7 +354,7 @@ def verdicts(R) -> list[Verdict]:
         "c17": (NOT_ASSESSED, "other diseases are outside this review; the post cites no trial",
                 "This review covers fibromyalgia; the post cites no trial in other neurological diseases, "
                 "and we did not look for one."),
-        "c18": (c18, {NOT_SUPPORTED: "net share not shown: the responder difference could be zero"
+        "c18": (c18, {NOT_SUPPORTED: "net share's interval includes zero"
                                      + ("; " + later_short if no_benefit_later else ""),
                       PARTLY: "a single small trial showed a net share; " + later_short,
                       SUPPORTED: "the later trials pooled show a benefit"}[c18],
