@@ -487,3 +487,14 @@ def test_every_date_id_starts_with_its_study_prefix(R):
     for did, row in pkg.dates.iterrows():
         assert did.split(".")[0] == pkg.studies.loc[row["study_id"], "id_prefix"], did
         assert pkg.sources.loc[row["source_id"], "study_id"] == row["study_id"], did
+
+
+def test_results_posted_in_studies_agrees_with_the_dated_row(R):
+    """studies.csv results_posted and dates.csv '<prefix>.results-posted' state one date twice;
+    they must agree (the report computes its gaps from dates.csv)."""
+    st = R.pkg.studies
+    for sid, row in st.iterrows():
+        did = f"{row['id_prefix']}.results-posted"
+        posted = row["results_posted"]
+        if did in R.pkg.dates.index or isinstance(posted, str):
+            assert R.pkg.date(did) == posted, sid
