@@ -127,7 +127,7 @@ def key_numbers_table(R) -> str:
          _mark(paired_mark(rs))],
         ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
-         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} points (95% CI "
+         f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],
         [f"Satisfaction / mood P, Holm ({n_sec} secondary outcomes)",
          f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
@@ -196,14 +196,15 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give anything from {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
-                 "Which should a crossover report, and would you still call it a finding?",
+                 f"could give {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
+                 "Which should a crossover report, and is it still a finding?",
                  fmt.p(paired_range(rs)[1])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
                  f"{fmt.integer(des.weeks_ldn)}. How could that alone produce a difference in pain?",
                  fmt.integer(des.weeks_ldn)),
-        Question(f"The recovered interval for the pain difference runs from {fmt.num(pain.ci_t.low)} to "
-                 f"{fmt.num(pain.ci_t.high)} points. What is the smallest difference your patients would notice?",
+        Question(f"The pain difference's recovered interval runs from {fmt.num(pain.ci_t.low)} to "
+                 f"{fmt.num(pain.ci_t.high)} percentage points of baseline pain. What difference would "
+                 "your patients notice?",
                  fmt.num(pain.ci_t.low)),
         Question(f"Satisfaction with life becomes {sat_adj} after Holm adjustment across "
                  f"{fmt.words(sec.n_secondary)} secondary outcomes. Should secondary outcomes appear in a blog post's list of benefits?", sat_adj),
@@ -258,6 +259,10 @@ GLOSSARY = [
      "crossover); an unpaired test treats the two periods as different people."),
     ("McNemar test, mid-p", "the paired test for a yes/no outcome, using the women who responded on "
      "one treatment only; mid-p is its less conservative, often recommended version."),
+    ("\u03c7\u00b2 (chi-squared) test", "an unpaired test of a yes/no outcome in two groups; Yates's "
+     "correction makes it more conservative."),
+    ("Newcombe interval", "an interval for a difference of two proportions, from their Wilson "
+     "intervals; the paired version allows for the same women on both."),
     ("Fisher's exact test", "an unpaired test for a yes/no outcome in two groups; one-sided if it "
      "looks for a difference in one direction only."),
     ("P value", "how surprising the data would be if the treatment did nothing; not the chance that "
@@ -265,13 +270,13 @@ GLOSSARY = [
     ("95% confidence interval (CI)", "the range of effects compatible with the data; a wide interval "
      "means an imprecise estimate."),
     ("NNTB / NNTH", "number needed to treat for one extra patient to benefit (B) or be harmed (H); "
-     "when the difference could be zero, its interval runs from an NNTH through infinity to an NNTB."),
+     "if the difference could be zero, the interval runs through infinity."),
     ("Holm, Benjamini-Hochberg", "adjust P values for testing several outcomes, so that a chance "
      "finding among many is not taken as real."),
     ("Fragility", "how many patients' outcomes would have to change to move a result across "
      "P = {alpha}; small numbers mean a fragile result."),
-    ("GRIM test", "checks whether a reported percentage can arise from a whole number of people "
-     "out of a given total."),
+    ("GRIM test", "checks whether a percentage can arise from a whole number of people out of a "
+     "given total."),
     ("Hedges' g", "a difference in standard-deviation units, comparable across pain scales; "
      "negative means less pain on LDN."),
     ("Random-effects meta-analysis", "pools trials while allowing the true effect to differ between "
@@ -283,7 +288,8 @@ GLOSSARY = [
     ("RoB 2", "Cochrane's risk-of-bias tool for randomized trials, with a domain for crossover trials."),
     ("IMMPACT thresholds", "what chronic-pain trials count as a change patients notice: a reduction "
      "of pain of about {imm_low}\u2013{imm_high}% minimally important, {imm_mod}% moderately, "
-     "{imm_sub}% substantially (within a patient, not between treatments)."),
+     "{imm_sub}% substantially, within a patient; judge a difference between treatments by the "
+     "shares reaching them."),
     ("Regression to the mean", "people enrol when symptoms are bad; on average they improve "
      "afterwards whatever the treatment."),
 ]
@@ -325,8 +331,13 @@ def percent_scan_words(R) -> str:
         else str(misfits[0])
     text = f"the side-effect percentages ({shown}) do not fit n = {listed} together"
     if joint:
+        from . import stats
+        both = stats.grim_consistent_ns(list(g.pcts), joint)
         text += (f"; from {lo} to {hi} women only n = {', '.join(map(str, joint))} fits all of them, "
-                 "and no number of women fits them together with the responder percentages")
+                 + (f"and none of those fits the responder percentages too" if not both else
+                    f"and of those n = {', '.join(map(str, both))} also fits the responder percentages"
+                    + (f", but that is more women than the {R.design.started} who started the trial"
+                       if all(m > R.design.started for m in both) else "")))
     else:
         text += f"; no n from {lo} to {hi} fits all four"
     return text
@@ -347,15 +358,17 @@ def multiplicity_words(R) -> str:
     text = (f"{lead}, neither outcome would stay below "
             f"{fmt.as_published(ALPHA)} (Holm {fmt.p(best_h['mood'][0])}, false discovery rate "
             f"{fmt.p(best_b['mood'][0])}).")
-    reported_only = f"adjusting just the {fmt.words(W.n_reported(s))} reported P values (pain included)"
-    kept3 = [n for n in names if s.bh3[n][1]]
+    reported_only = (f"adjusting just the {fmt.words(len(s.bh_reported))} secondary P values that were "
+                     "published")
+    kept3 = [n for n in names if s.bh_reported[n][1]]
     if kept3:
         text += (" Only if the outcomes without a published P value were left out altogether, "
                  f"{reported_only}, would the false discovery rate method keep "
-                 f"{'them' if len(kept3) == len(names) else fmt.join(kept3)} ({fmt.p(s.bh3['mood'][0])}).")
+                 f"{'them' if len(kept3) == len(names) else fmt.join(kept3)} "
+                 f"({fmt.p(s.bh_reported['mood'][0])}).")
     else:
         text += (f" Even {reported_only}, the false discovery rate method keeps neither "
-                 f"({fmt.p(s.bh3['mood'][0])}).")
+                 f"({fmt.p(s.bh_reported['mood'][0])}).")
     return text
 
 
@@ -375,8 +388,9 @@ def assumptions_box(R) -> str:
     """The values in force (Markdown list) and how to change them, for the box near the top."""
     a = R.assumptions
     lines = [f"- *r* = {fmt.num(a.r, 1)}: {a.describe['r']}.",
-             f"- unpublished P = {fmt.p(a.unpublished_p)}: {a.describe['unpublished_p']}; the "
-             "headline adjustment sets them to 1 (conservative), this value gives the other bound.",
+             f"- unpublished P: the headline adjustment (@sec-multiplicity) sets the unpublished P values "
+             f"to 1 (conservative); this parameter, {fmt.p(a.unpublished_p)}, gives only the other bound "
+             f"({a.describe['unpublished_p']}).",
              f"- paired test = {a.paired_test_name}: {a.describe['paired_test']}.",
              _analysed_n_line(R)]
     state = ("These are the defaults." if not a.changed else

@@ -25,8 +25,11 @@ SUPPORTED = "supported"
 PARTLY = "partly supported"
 NOT_SUPPORTED = "not supported"
 OUT_OF_DATE = "out of date"  # true when written, overtaken by later evidence
-NOT_TESTABLE = "not testable from published data"
-VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, OUT_OF_DATE, NOT_TESTABLE)
+NOT_TESTABLE = "not testable from published data"  # no published study could confirm or refute it
+NOT_ASSESSED = "not assessed in this review"  # outside what this review looked at (other diseases)
+VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, OUT_OF_DATE, NOT_TESTABLE, NOT_ASSESSED)
+# Labels the handout gathers into one row each (their reasons are in the report).
+GROUPED_LABELS = (NOT_TESTABLE, NOT_ASSESSED)
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,9 @@ def pooled_text(m, digits: int = 2) -> str:
 # the values here (and the verdict in verdicts() if it changes).
 LATER_TRIALS_JUDGED = ("bested2023", "final2024", "innova")
 JUDGED_ON: dict[str, dict] = {
-    "c02": {"numbers": {}, "why": "pharmacology; no trial measured it"},
+    "c02": {"numbers": {"yz09.n.fibromyalgia.all": 10.0, "yz09.dose.all": 50.0},
+            "why": "one small single-dose laboratory study speaks against it"},
     "c03": {"numbers": {}, "why": "mechanism; no trial tested it"},
-    "c04": {"numbers": {"y13.responders.ldn": 32.0, "y13.responders.placebo": 11.0,
-                        "y13.conf.pain-30pct.all": 57.0, "fin.pain-30pct.ldn": 45.0,
-                        "fin.pain-30pct.placebo": 28.0},
-            "why": "whether the post's figure reads as a share improving or a net gain"},
     "c05": {"numbers": {"y13.conf.tolerability.ldn": 89.2, "y13.conf.tolerability.placebo": 89.4,
                         "fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0, "inv.ae.ldn": 68.8,
                         "inv.ae.placebo": 72.0},
@@ -208,8 +208,9 @@ RULES = {
     "c13": "computed: supported if vivid dreams were more common on LDN than on placebo and than "
            "headache on LDN",
     "c14": "computed: out of date once a later randomized trial exists",
-    "c18": "computed: out of date if the 2013 trial showed a benefit and the later trials' pool "
-           "does not; supported if the later pool shows one",
+    "c18": "computed: supported if the later trials' pool shows a benefit; otherwise partly if the "
+           "2013 net responder difference's interval excludes zero, not supported if it includes zero",
+    "c04": "computed, as c18 (a meaningful share is a net share: LDN minus placebo)",
 }
 RULES.update({cid: "judgment: " + b["why"] for cid, b in JUDGED_ON.items()})
 
@@ -260,32 +261,40 @@ def verdicts(R) -> list[Verdict]:
                      else "matched by no common test" if matched == "no common test"
                      else "of unknown test"))
     c13 = SUPPORTED if (bl.dreams_ldn > bl.dreams_pbo and bl.dreams_ldn >= bl.headache_ldn) else NOT_SUPPORTED
-    c18 = (NOT_SUPPORTED if not pain_sig else OUT_OF_DATE if no_benefit_later else SUPPORTED)
+    # c04 and c18 claim a net benefit in a share of patients (LDN minus placebo, a causal
+    # claim): supported once the later trials' pool shows a benefit; partly if only the 2013
+    # net responder difference's interval excludes zero; not supported if neither does.
+    net_shown = rs.rd.low > 0
+    c_share = (SUPPORTED if not no_benefit_later else PARTLY if net_shown else NOT_SUPPORTED)
+    c18 = c_share
     sizes = fmt.join([fmt.integer(W.trial_n(ev.trials[s])) for s in W.later_ids(R)]) if k_later else ""
     placebo_much = clinical.much_on_placebo(pain)
     replicated = ("Not replicated by the later trials." if no_benefit_later
                   else "The later trials pooled also show a benefit.")
 
     judged = {
-        "c01": (c01, "the post said 'possible'; one small positive trial could not carry it, and "
-                     + later_short,
+        "c01": (c01, "'possible' rested on a single small trial; " + later_short,
                 f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
                 f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
                 f"{pooled_text(later)}."),
-        "c02": (NOT_TESTABLE, "pharmacology, not a trial question",
-                "A statement of pharmacology that none of the trials examined."),
+        "c02": (NOT_SUPPORTED, "a single dose did not change pain sensitivity (weak evidence)",
+                f"In a small randomized, double-blind laboratory crossover by the same first author, a single "
+                f"{fmt.as_published(v('yz09.dose.all'))} mg dose of naltrexone did not change experimental "
+                f"pain sensitivity in {fmt.integer(v('yz09.n.fibromyalgia.all'))} women with fibromyalgia "
+                "[PLoS One 2009]. Weak evidence: one dose, laboratory pain rather than daily pain, and few "
+                "women; no study tested daily use at that dose."),
         "c03": (NOT_TESTABLE, "mechanism untested; the pain effect is the trials' question",
                 "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
                 f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
-                f"that helps half of responders (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
-        "c04": (PARTLY, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo: "
-                        "plausible as a share improving, not as a net gain",
+                f"estimated to be effective in half of the women (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
+        "c04": (c_share, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo; the net "
+                         f"gain's interval {'includes' if not net_shown else 'excludes'} zero",
                 f"Composite responders: {fmt.pct(rs.pct_ldn)} on LDN vs {fmt.pct(rs.pct_pbo)} on placebo, a net "
                 f"difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd}); the conference report "
                 f"gives {fmt.pct(v('y13.conf.much-improved.ldn'))} much improved after LDN and "
                 f"{fmt.pct(v('y13.conf.pain-30pct.all'))} with at least 30% less pain (condition not named) "
                 f"[news report]; in FINAL {fmt.pct(v('fin.pain-30pct.ldn'))} on LDN and "
-                f"{fmt.pct(v('fin.pain-30pct.placebo'))} on placebo had at least 30% less pain. The post's "
+                f"{fmt.pct(v('fin.pain-30pct.placebo'))} on placebo had more than 30% less pain. The post's "
                 "figure fits the share who improve on LDN, not the gain over placebo."),
         "c05": (SUPPORTED, "tolerability like placebo; no serious harms reported",
                 f"Tolerability was rated alike on LDN and placebo ({fmt.num(bl.tolerability_ldn)} vs "
@@ -301,22 +310,23 @@ def verdicts(R) -> list[Verdict]:
                 "women; no randomized trial measured inflammation in the brain."),
         "c08": (SUPPORTED if (des.weeks_placebo < des.weeks_ldn
                               and R.pkg.studies.loc[W.index_id(R), "blinding"] == "double") else PARTLY,
-                "design as registered; evening dose per the post only",
+                "design as in the registry; evening dose per the post only",
                 f"{des.randomized} women started, {des.completed} completed and probably {R.n} were analysed; "
                 f"LDN lasted {fmt.integer(des.weeks_ldn)} weeks and placebo {fmt.integer(des.weeks_placebo)}. "
                 "Evening dosing is stated by the post only."),
         "c09": (SUPPORTED if pain_sig else NOT_SUPPORTED,
                 f"as reported ({_p(pain.p)})" + ("; much of the relief also on placebo" if placebo_much else ""),
                 f"Reported {fmt.num(pain.ldn)}% vs {fmt.num(pain.placebo)}% reduction ({_p(pain.p)}); the "
-                f"difference of {fmt.num(pain.diff)} points has a recovered 95% CI of "
+                f"difference of {fmt.num(pain.diff)} percentage points of baseline pain has a recovered 95% CI of "
                 f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}; {cl.summary} [IMMPACT]. {replicated}"),
         "c10": (_secondary_verdict(sec, "satisfaction with life"),
                 _secondary_reason(sec, "satisfaction with life"),
-                f"Reported {_p(sec.reported['satisfaction with life'])}; adjusted for the {n_sec} secondary "
-                f"outcomes (Holm) {_p(holm['satisfaction with life'][0])}."),
+                f"Reported {_p(sec.reported['satisfaction with life'])}; not a registered outcome, so "
+                f"exploratory; even as one of the abstract's {n_sec} secondary outcomes, adjusted (Holm) "
+                f"{_p(holm['satisfaction with life'][0])}."),
         "c11": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood"),
-                f"Reported {_p(sec.reported['mood'])}; adjusted for the {n_sec} secondary outcomes (Holm) "
-                f"{_p(holm['mood'][0])}."),
+                f"Reported {_p(sec.reported['mood'])}; not a registered outcome, so exploratory; even as one "
+                f"of the abstract's {n_sec} secondary outcomes, adjusted (Holm) {_p(holm['mood'][0])}."),
         "c12": (c12, c12_reason,
                 f"{rs.x_ldn}/{rs.n} vs {rs.x_pbo}/{rs.n}. The reported P = {fmt.as_published(rs.reported_p)} "
                 f"is matched by {matched}{rounding_design_words(rs)}; the paired analysis a crossover "
@@ -338,28 +348,30 @@ def verdicts(R) -> list[Verdict]:
                 "Experience in one's own patients cannot separate a drug effect from natural ups and "
                 "downs, regression to the mean and expectation; a personal communication is not "
                 "published evidence."),
-        "c16": (NOT_TESTABLE, "outside what the trials measured",
+        "c16": (NOT_ASSESSED, "outside this review; the trials did not measure it",
                 "None of the trials measured inflammation in the central nervous system; the only "
                 f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
-        "c17": (NOT_TESTABLE, "speculation; no trial in other diseases cited",
-                "No trial in other neurological diseases is cited or was reviewed here."),
-        "c18": (c18, {OUT_OF_DATE: "one trial supported a modest benefit when written; not replicated since",
-                      SUPPORTED: "one trial supported a modest benefit; the later trials pooled agree",
-                      NOT_SUPPORTED: "the trial did not show a significant benefit on pain"}[c18],
-                {OUT_OF_DATE: "True when written as far as one small trial could show (a modest benefit); "
-                              f"since then {not_later}.",
-                 SUPPORTED: f"One small trial showed a modest benefit; since then {not_later}, and the later "
-                            f"trials pool to {pooled_text(later)}.",
-                 NOT_SUPPORTED: f"The trial's pain result was {_p(pain.p)}; since then {not_later}."}[c18]),
+        "c17": (NOT_ASSESSED, "other diseases are outside this review; the post cites no trial",
+                "This review covers fibromyalgia; the post cites no trial in other neurological diseases, "
+                "and we did not look for one."),
+        "c18": (c18, {NOT_SUPPORTED: "net share's interval includes zero"
+                                     + ("; " + later_short if no_benefit_later else ""),
+                      PARTLY: "a single small trial showed a net share; " + later_short,
+                      SUPPORTED: "the later trials pooled show a benefit"}[c18],
+                f"Net share responding (LDN minus placebo): {fmt.num(100 * rs.rd.estimate, 1)} percentage "
+                f"points (95% CI {rd}); pain fell more on LDN ({_p(pain.p)}), a mean, not a share. Since "
+                f"then {not_later}, and the later trials pool to {pooled_text(later)}."),
         "c19": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood", short=True),
-                f"Mood was a secondary outcome: reported {_p(sec.reported['mood'])}, Holm-adjusted for {n_sec} "
-                f"outcomes {_p(holm['mood'][0])}."),
+                f"Mood was an exploratory outcome (not in the registry): reported {_p(sec.reported['mood'])}, "
+                f"Holm-adjusted for the abstract's {n_sec} secondary outcomes {_p(holm['mood'][0])}."),
         "c20": (NOT_SUPPORTED, "fatigue was measured and did not improve",
-                "Fatigue was a secondary outcome of the trial and did not improve significantly (the P "
-                "value is not published); this does not rule out a small effect."),
-        "c21": (NOT_SUPPORTED, "both were secondary outcomes of this very trial",
-                f"Fatigue and mood were two of the {n_sec} secondary outcomes of the "
-                "trial the post describes, and the post quotes the mood result itself."),
+                "Fatigue was measured in the trial (a primary outcome in the earliest stored registry "
+                "version, secondary in the abstract) and did not improve significantly (the P value is "
+                "not published); this does not rule out a small effect."),
+        "c21": (NOT_SUPPORTED, "fatigue and mood were outcomes of this very trial",
+                f"Fatigue and mood were two of the {n_sec} secondary outcomes the abstract reports for the "
+                "trial the post describes (fatigue also a registered primary outcome), and the post quotes "
+                "the mood result itself."),
         "c22": (SUPPORTED, "no serious harms in the trials",
                 f"No serious harms were reported; headache {fmt.pct(bl.headache_ldn)} on LDN vs "
                 f"{fmt.pct(bl.headache_pbo)} on placebo [news report]; in FINAL adverse events were as "
@@ -373,8 +385,9 @@ def verdicts(R) -> list[Verdict]:
                 "Learning about LDN and discussing it with selected, informed patients is reasonable, "
                 f"since harms appear small; but because {not_later}, and the later trials pool to "
                 f"{pooled_text(later)}, a patient should not expect much benefit."),
-        "c26": (NOT_SUPPORTED, "no trial in ME/CFS was cited",
-                "All trials reviewed here enrolled people with fibromyalgia; none studied ME/CFS."),
+        "c26": (NOT_ASSESSED, "ME/CFS is outside this review; the post cites no trial",
+                "All trials reviewed here enrolled people with fibromyalgia; the post cites no trial in "
+                "ME/CFS, and we did not look for one."),
     }
     out = []
     for cid, row in R.pkg.claims.iterrows():

@@ -56,7 +56,7 @@ MAX_TEXT_LENGTH = 300
 # Every resource the package must hold (rob2: the RoB 2 judgments, appraisal kept as data).
 # pooling and pooling_sets: the trial roster (which studies are pooled, in which sets,
 # converted to Hedges' g how), so that adding a later trial is rows, not code.
-REQUIRED_RESOURCES = ("studies", "sources", "numbers", "claims", "rob2", "pooling", "pooling_sets")
+REQUIRED_RESOURCES = ("studies", "sources", "numbers", "claims", "rob2", "pooling", "pooling_sets", "dates")
 
 # The trial roster (pooling.csv): the input columns each conversion to Hedges' g takes
 # (analysis.meta; results.CONVERSIONS calls them). Every other input column stays empty.
@@ -113,6 +113,7 @@ class Package:
     rob2: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # risk-of-bias judgments
     pooling: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # the trial roster
     pooling_sets: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # its analysis sets
+    dates: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())  # published dates, with provenance
     _files: dict[str, str] = field(default_factory=dict, repr=False)
 
     def number(self, number_id: str) -> pd.Series:
@@ -137,6 +138,14 @@ class Package:
                 "kind": src["kind"], "tag": src["tag"], "bib_key": src["bib_key"], "url": clean(src["url"]),
                 "location": row["location"], "confirmed": bool(row["confirmed"]), "note": clean(row["note"])}
 
+    def date(self, date_id: str) -> str:
+        """The published date of ``date_id`` (YYYY-MM-DD, or YYYY-MM when only a month is given)."""
+        try:
+            return str(self.dates.loc[date_id, "date"])
+        except KeyError:
+            raise KeyError(f"date_id '{date_id}' is not in {self._files.get('dates', 'dates.csv')}; "
+                           "check the spelling or add the row") from None
+
     def claim_numbers(self, claim_id: str) -> list[str]:
         """The number_ids a claim cites, in file order."""
         try:
@@ -157,7 +166,8 @@ def load(root: Path | str | None = None) -> Package:
     frames = {name: _frame(tables[name], res) for name, res in _resources(descriptor).items()}
     return Package(root=root, descriptor=descriptor, studies=frames["studies"], sources=frames["sources"],
                    numbers=frames["numbers"], claims=frames["claims"], rob2=frames["rob2"],
-                   pooling=frames["pooling"], pooling_sets=frames["pooling_sets"], _files=files)
+                   pooling=frames["pooling"], pooling_sets=frames["pooling_sets"], dates=frames["dates"],
+                   _files=files)
 
 
 def validate(root: Path | str | None = None, *, bibliography: Path | str | None = None) -> list[DataError]:

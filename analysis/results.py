@@ -189,6 +189,7 @@ class Split:
     fragility_exact: Result
     fragility_midp: Result
     ci: Result
+    nnt_text: str = ""          # the NNT with the interval of this split's paired difference
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,13 @@ class Secondary:
     family4_unknown_set_to: float
     not_significant_floor: float
     best_by_unpublished_p: dict
+    # The primary outcomes of the registry's earliest stored version (pain, sleep quality,
+    # fatigue; sleep and fatigue "not improved" with no P): Holm bounds, as for family4.
+    primary_family: dict
+    holm_primary: dict          # {"worst": {...}, "best": {...}} (unknowns at 1 / at the floor)
+    exploratory: tuple          # abstract's secondary outcomes the registry does not list
+    holm_reported: dict         # the secondary outcomes with a published P only (pain not included)
+    bh_reported: dict
 
 
 @dataclass(frozen=True)
@@ -634,7 +642,9 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
                     asymptotic_cc=stats.mcnemar_asymptotic(b, c, correction=True).p,
                     fragility_exact=paired_fragility["exact"]["by_split"][sp],
                     fragility_midp=paired_fragility["midp"]["by_split"][sp],
-                    ci=stats.newcombe_paired_diff(a, b, c, d))
+                    ci=stats.newcombe_paired_diff(a, b, c, d),
+                    nnt_text=stats.describe_nnt(stats.nnt(stats.newcombe_paired_diff(a, b, c, d)), 1,
+                                                limit_digits=1))
               for sp in paired["splits"] for a, b, c, d in [sp]]
     reported_p = pkg.value("y13.responders.p")
     dec = fmt.decimals(reported_p)
@@ -666,7 +676,7 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
     return Responders(
         n=n, x_ldn=x_ldn, x_pbo=x_pbo, pct_ldn=grim.pcts[0], pct_pbo=grim.pcts[1], reported_p=reported_p,
         wilson_ldn=stats.wilson(x_ldn, n), wilson_pbo=stats.wilson(x_pbo, n),
-        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 0, limit_digits=1), **unpaired,
+        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 1, limit_digits=1), **unpaired,
         fisher_greater=fisher_greater, paired=paired, splits=splits, reproduces=reproduces,
         tests_rounding=tests_rounding, tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
         n_splits=len(splits), paired_fragility=paired_fragility,
@@ -713,10 +723,10 @@ def pain_part(pkg, n: int) -> Pain:
 
 
 def pain_checks(pain: Pain) -> list[Check]:
-    back = stats.p_from_ci(pain.diff, pain.ci_z.low, pain.ci_z.high)
-    return [Check("pain-p-roundtrip", "pain P recovered from the recovered interval",
-                  pain.p, back.p, _rounds_to(back.p, pain.p, fmt.decimals(pain.p)),
-                  "Altman-Bland round trip rounds to the published digits")]
+    """No published-versus-recomputed check for pain: its interval is derived from its P, so
+    recovering P from that interval is a test of the code (tests/test_results.py), not a check
+    of a published number."""
+    return []
 
 
 def secondary_part(pkg, unpublished_p: float) -> Secondary:
@@ -732,6 +742,15 @@ def secondary_part(pkg, unpublished_p: float) -> Secondary:
                "sleep quality": None, "fatigue": None}
     bounds4 = {m: stats.adjust_pvalues_bounds(family4, m, ALPHA, unpublished_p)
                for m in ("holm", "fdr_bh")}
+    # The registry's earliest stored version lists three primary outcomes: pain, sleep quality
+    # and fatigue. Sleep and fatigue were "not improved" with no P: the same convention as the
+    # secondary family (unknown P at 1, and at the not-significant floor as the other bound).
+    n_primary = int(v("y13.reg2012.outcomes.primary.count"))
+    primary_family = {"pain": v("y13.pain.p"), "sleep quality": None, "fatigue": None}
+    if len(primary_family) != n_primary:
+        raise ValueError(f"data/numbers.csv y13.reg2012.outcomes.primary.count is {n_primary}, but "
+                         f"analysis/results.py secondary_part names {len(primary_family)} primary "
+                         "outcomes; list the registered primary outcomes there")
     return Secondary(
         reported=reported, n_secondary=int(v("y13.outcomes.secondary.count")),
         holm3=stats.adjust_pvalues(reported, "holm", ALPHA),
@@ -748,7 +767,12 @@ def secondary_part(pkg, unpublished_p: float) -> Secondary:
         # value in force): {P assumed: {method: {outcome: (adjusted P, kept)}}}.
         best_by_unpublished_p={
             u: {m: stats.adjust_pvalues_bounds(family4, m, ALPHA, u)["best"] for m in ("holm", "fdr_bh")}
-            for u in sorted({*ASSUMPTIONS["unpublished_p"][1], unpublished_p})})
+            for u in sorted({*ASSUMPTIONS["unpublished_p"][1], unpublished_p})},
+        primary_family=primary_family,
+        exploratory=tuple(k for k in family4 if k not in primary_family),
+        holm_reported=stats.adjust_pvalues({k: p for k, p in family4.items() if p is not None}, "holm", ALPHA),
+        bh_reported=stats.adjust_pvalues({k: p for k, p in family4.items() if p is not None}, "fdr_bh", ALPHA),
+        holm_primary=stats.adjust_pvalues_bounds(primary_family, "holm", ALPHA, unpublished_p))
 
 
 def blinding_part(pkg, n: int) -> Blinding:
@@ -889,10 +913,13 @@ def evidence_part(pkg, n: int, r_assumed: float = CROSSOVER_R) -> Evidence:
     fin_p = p_range_from_rounded_ci(fin["value"], fin["low"], fin["high"])
 
     # Is the 2013 effect different from the pool of the later trials (Altman &
-    # Bland 2003), and does FINAL's own interval hold the 2013 estimate?
+    # Bland 2003), and does FINAL's own interval hold the 2013 estimate? The later pool
+    # enters with its Hartung-Knapp standard error, the method the report relies on for
+    # every pooled interval (not the Wald one).
     def diff_vs_later(conv, later):
         g = conv[idx]
-        return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate, later.se, ALPHA)
+        return stats.difference_of_estimates(g.estimate, g.extra["se"], later.estimate,
+                                             later.hk.extra["se"], ALPHA)
 
     later_by_r = {r: pool(sets[LATER_SET], by_r[r]) for r in r_range}
     fin_g = main["final2024"]
@@ -989,3 +1016,17 @@ def _grim_all_percentages(pkg, n: int) -> tuple[list[GrimPercentage], dict[str, 
         sets_ = [set(p.ns) for p in out if p.source_id == src]
         joint[src] = sorted(set.intersection(*sets_))
     return out, joint
+
+
+def implied_n_from_r(p: float, r: float) -> Result:
+    """The N that an effect size read as r = Z/sqrt(N) implies together with its two-sided P
+    (Z from P): N = (Z/r)^2, with the range the rounding of the published P and r allows.
+    An assumption about what a published 'effect size' measures, not a fact."""
+    half_p, half_r = fmt.rounding_half(p), fmt.rounding_half(r)
+
+    def n(pp: float, rr: float) -> float:
+        return (float(stats.sps.norm.isf(pp / 2)) / rr) ** 2
+    corners = [n(pp, rr) for pp in (p - half_p, p + half_p) for rr in (r - half_r, r + half_r)]
+    return Result(estimate=n(p, r), low=min(corners), high=max(corners),
+                  method="N = (Z/r)^2 with Z from the two-sided P; range over the rounding of P and r",
+                  reference="rosenthal1994parametric")

@@ -85,15 +85,16 @@ def claims_table(R) -> str:
 
 def claims_summary_table(R) -> str:
     """The handout's compact version: the claim in a few words, verdict, one-line reason;
-    the claims no published data can test share one row."""
-    from .claims import NOT_TESTABLE
+    the claims no published data can test share one row, and so do those outside this review."""
+    from .claims import GROUPED_LABELS
     vs = verdicts(R)
     rows = [[fmt.text(v.short) + (f" (post: {fmt.text(v.claimed)})" if v.claimed else ""),
-             f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict != NOT_TESTABLE]
-    untestable = [v for v in vs if v.verdict == NOT_TESTABLE]
-    if untestable:
-        rows.append([fmt.capital(fmt.count(len(untestable), "more claim")), f"**{NOT_TESTABLE}**",
-                     "; ".join(fmt.text(v.short) for v in untestable)])
+             f"**{v.verdict}**", fmt.text(v.reason)] for v in vs if v.verdict not in GROUPED_LABELS]
+    for label in GROUPED_LABELS:
+        group = [v for v in vs if v.verdict == label]
+        if group:
+            rows.append([fmt.capital(fmt.count(len(group), "more claim")), f"**{label}**",
+                         "; ".join(fmt.text(v.short) for v in group)])
     return md_table(["The post's claim", "Verdict", "Why"], rows, widths=[30, 16, 54])
 
 
@@ -123,7 +124,8 @@ def glance_table(R) -> str:
     p = R.pkg
     rows = [
         ["Design", "randomized, double-blind, placebo-controlled crossover, counterbalanced order", "A"],
-        ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia, one centre", "A"],
+        ["Participants", f"{tagged(p, 'y13.n.participants.all')} women with fibromyalgia", "A"],
+        ["Setting", "one centre, Stanford University School of Medicine", "R"],
         ["Drug", f"naltrexone {tagged(p, 'y13.dose.ldn')} mg by mouth daily", "A"],
         ["Phases", f"baseline {tagged(p, 'y13.weeks.baseline')} wk; LDN {tagged(p, 'y13.weeks.ldn')} wk; "
                    f"placebo {tagged(p, 'y13.weeks.placebo')} wk; follow-up "
@@ -132,6 +134,10 @@ def glance_table(R) -> str:
                             f"{tagged(p, 'y13.days.endpoint')} days of each condition, as % reduction "
                             "from baseline", "R"],
         ["Secondary outcomes", "satisfaction with life, positive mood, sleep quality, fatigue", "A"],
+        ["Registered outcomes", f"earliest stored registry version: "
+                                f"{fmt.words(int(p.value('y13.reg2012.outcomes.primary.count')))} primary "
+                                "(pain, sleep quality, fatigue), laboratory pain sensitivity secondary; "
+                                "satisfaction and mood not listed", "R"],
         ["Analysed n", f"not stated in the abstract; {R.n} by the consistency check below", "computed"],
     ]
     return md_table(["Item", "What the trial did", "Source"], rows)
@@ -202,13 +208,13 @@ def splits_table(R) -> str:
     interval (to one decimal, so that it shows whether it crosses zero) and the fragility."""
     rs = R.responders
     rows = [[f"{s.a}", f"{s.b}", f"{s.c}", f"{s.d}", fmt.p_exact(s.exact), fmt.p_exact(s.midp),
-             fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1),
+             fmt.p_exact(s.asymptotic), fmt.ci(100 * s.ci.low, 100 * s.ci.high, 1), fmt.text(s.nnt_text),
              f"{fmt.integer(s.fragility_exact.estimate)} / {fmt.integer(s.fragility_midp.estimate)}"]
             for s in rs.splits]
     return md_table(["Both", "LDN only", "Placebo only", "Neither", "McNemar exact P", "mid-p P",
-                     "chi-squared P", "Paired difference, 95% CI (points)",
-                     "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrll",
-                    widths=[7, 8, 9, 8, 10, 9, 10, 19, 20])
+                     "chi-squared P", "Paired difference, 95% CI (points)", "NNT (paired 95% CI)",
+                     "Outcomes to change to cross 0.05 (exact / mid-p)"], rows, "rrrrrrrlll",
+                    widths=[6, 6, 7, 7, 8, 7, 8, 15, 20, 16])
 
 
 def multiplicity_table(R) -> str:
@@ -226,10 +232,10 @@ def multiplicity_table(R) -> str:
         rows.append([name, fmt.p(pval) if pval is not None else "not given (\"not improved\")",
                      adj(s.holm4, name), adj(s.bh4, name), adj(s.holm4_best, name),
                      adj(s.bh4_best, name)])
-    for name in ("satisfaction with life", "mood"):
-        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.reported))} reported P values only "
-                     "(pain included)",
-                     fmt.p(s.reported[name]), adj(s.holm3, name), adj(s.bh3, name), "", ""])
+    for name in s.holm_reported:
+        rows.append([f"{name}: sensitivity, the {fmt.words(len(s.holm_reported))} secondary outcomes "
+                     "with a published P only",
+                     fmt.p(s.reported[name]), adj(s.holm_reported, name), adj(s.bh_reported, name), "", ""])
     return md_table(["Outcome", "Reported P", "Holm, unknown = 1", "BH, unknown = 1",
                      f"Holm, unknown = {floor}", f"BH, unknown = {floor}"], rows, "lrrrrr",
                     widths=[34, 14, 13, 13, 13, 13])
@@ -251,6 +257,14 @@ def _num(x: float) -> str:
     return fmt.p_exact(x, 4) if 0 < x < 1 else fmt.num(x, 2)
 
 
+def interval_decimals(row) -> int:
+    """Decimals to print a published interval with: the most any of estimate, lower and upper
+    limit carries. A stored float drops trailing zeros (-1.20 is read as -1.2), so one limit's
+    own decimals can understate the published precision, and the lower limit's alone would print
+    -0.5 for a published -0.51; an interval is published at one precision, the estimate's."""
+    return max(fmt.decimals(row[k]) for k in ("value", "low", "high") if not _missing(row[k]))
+
+
 def provenance_table(pkg) -> str:
     rows = []
     for nid, row in pkg.numbers.iterrows():
@@ -260,7 +274,7 @@ def provenance_table(pkg) -> str:
             value = {"lt": "<", "gt": ">", "le": "\u2264", "ge": "\u2265", "approx": "\u2248"}.get(
                 row["relation"], "") + value
         if not _missing(row["low"]):
-            value += f" ({fmt.ci(row['low'], row['high'], fmt.decimals(row['low']))})"
+            value += f" ({fmt.ci(row['low'], row['high'], interval_decimals(row))})"
         value = fmt.with_unit(value, row["value"], None if _missing(row["unit"]) else row["unit"])
         rows.append([fmt.code(nid), fmt.text(value), fmt.code(row["source_id"]), fmt.text(row["location"]),
                      fmt.text(prov["tag"]), "yes" if prov["confirmed"] else "**no**"])

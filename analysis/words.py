@@ -382,6 +382,38 @@ def adjustment_words(sec) -> str:
     return "; ".join(parts)
 
 
+def small_pool_text(m, digits: int = 2) -> str:
+    """A pooled estimate of very few trials: with two, the Hartung-Knapp interval rests on one
+    degree of freedom and is too wide to read, so the estimate is given without it."""
+    if m.k > 2:
+        return (f"g = {fmt.num(m.estimate, digits)} (95% CI {fmt.ci(m.hk.low, m.hk.high, digits)}, "
+                "Hartung\u2013Knapp)")
+    return (f"g = {fmt.num(m.estimate, digits)}, whose Hartung\u2013Knapp interval, resting on "
+            f"{fmt.count(m.k - 1, 'degree')} of freedom, is too wide to be evidence either way")
+
+
+def paired_nnt_words(rs) -> str:
+    """How the paired NNT interval (Newcombe's paired interval, one per possible split) relates
+    to infinity: 'it runs through infinity for two of the four possible splits and stays on the
+    side of benefit for the other two (NNTB 4.7 (2.5 to 88) ... )'."""
+    through = [s for s in rs.splits if s.ci.low <= 0 <= s.ci.high]
+    benefit = [s for s in rs.splits if s.ci.low > 0]
+    harm = [s for s in rs.splits if s.ci.high < 0]
+    n = rs.n_splits
+    if len(through) == n:
+        return f"it runs through infinity for each of the {fmt.words(n)} possible splits"
+    if not through:
+        side = "benefit" if len(benefit) == n else "harm" if len(harm) == n else "benefit or harm"
+        return f"it stays on the side of {side} for each of the {fmt.words(n)} possible splits"
+    other = benefit or harm
+    side = "benefit" if benefit else "harm"
+    widest = other[0] if other[0].a < other[-1].a else other[-1]
+    return (f"it runs through infinity for {fmt.words(len(through))} of the {fmt.words(n)} possible "
+            f"splits and stays on the side of {side} for the other {fmt.words(len(other))}, those with "
+            f"{fmt.join([str(s.a) for s in other])} women responding on both (the wider of these: "
+            f"{widest.nnt_text})")
+
+
 def nnt_through_infinity(rs) -> bool:
     """The NNT's interval runs through infinity when the responder difference's interval includes zero."""
     return rs.rd.low <= 0 <= rs.rd.high
@@ -443,8 +475,8 @@ def period_words(des) -> str:
         return "the two conditions lasted equally long"
     text = f"the placebo condition was {ratio_words(des)} as the drug condition"
     if des.endpoint_gap_weeks > 0:
-        text += (", so its end point came earlier in the study, which favours LDN if symptoms ease "
-                 "with time on study")
+        text += (", so on average over the two sequences its end point came earlier in the study, "
+                 "which favours LDN if symptoms ease with time on study")
     return text
 
 

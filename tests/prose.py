@@ -49,7 +49,8 @@ NUMBER_WORD_ALLOWED = {
     r"\b(rests this on|reported|the evidence:) one (small )?(randomized )?(crossover )?trial\b"
     r"|\bone small (randomized )?crossover trial\b":
         "the blog post under review rests on one trial: a fact about the post",
-    r"\bhalf of responders\b|\balmost all\b": "the definitions of ED50 and ED95",
+    r"\beffective in half of the women\b|\beffective in almost all\b": "the definitions of ED50 and ED95 "
+    "(the dose effective in that share of the participants, not of responders)",
     r"\btwo questions\b|\bin two ways\b": "the sentence itself lists what it counts",
     r"\bgives both a standardized difference\b": "a d and a P: what the sentence names",
     r"\b(at a single centre, all women|women, one centre)\b":

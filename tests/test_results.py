@@ -318,7 +318,11 @@ def test_hartung_knapp_on_every_pooled_set(R):
 def test_2013_differs_from_later_trials_by_altman_bland(R):
     ev = R.evidence
     g, later = ev.g13, ev.pooled["later trials"]
-    z = (g.estimate - later.estimate) / math.sqrt(g.extra["se"] ** 2 + later.se ** 2)
+    # the later pool enters with its Hartung-Knapp standard error (the interval the report relies
+    # on, checked against its formula above): half its width over the t quantile on k - 1 df
+    se_hk = (later.hk.high - later.hk.low) / (2 * sps.t.isf(0.025, later.k - 1))
+    assert se_hk > later.se  # not the Wald one
+    z = (g.estimate - later.estimate) / math.sqrt(g.extra["se"] ** 2 + se_hk ** 2)
     d = ev.diff_2013_vs_later
     assert d.extra["z"] == pytest.approx(z)
     assert d.p == pytest.approx(2 * sps.norm.sf(abs(z)))
@@ -416,3 +420,81 @@ def test_every_reference_key_is_in_references_bib(R):
     walk(R)
     keys.discard("")
     assert keys and not keys - bib, sorted(keys - bib)
+
+
+def test_provenance_table_prints_each_interval_at_its_published_precision(R):
+    """A published interval keeps the digits of its most precise part: Vatvani's mean difference,
+    published -0.86 (-1.20 to -0.51), was printed '-1.2 to -0.5' when the lower limit's own
+    decimals (a float drops the trailing zero) set the precision of both limits."""
+    import pandas as pd
+    from analysis import tables
+    m = "\u2212"
+    row = pd.Series({"value": -0.86, "low": -1.20, "high": -0.51})
+    assert tables.interval_decimals(row) == 2
+    assert fmt.ci(row["low"], row["high"], tables.interval_decimals(row)) == f"{m}1.20 to {m}0.51"
+    # whatever the data, no row prints a limit with fewer decimals than the row's most precise part
+    table = tables.provenance_table(R.pkg)
+    for nid, r in R.pkg.numbers.iterrows():
+        if pd.isna(r["low"]):
+            continue
+        d = tables.interval_decimals(r)
+        assert d >= max(fmt.decimals(r["low"]), fmt.decimals(r["high"]))
+        assert fmt.text(f"({fmt.ci(r['low'], r['high'], d)})") in table, nid
+
+
+def test_each_split_has_the_nnt_of_its_own_paired_interval(R):
+    """The paired NNT per split inverts that split's Newcombe paired interval (not the unpaired
+    one): where the paired interval excludes zero, the NNT interval does not run through ∞."""
+    from analysis import stats
+    rs = R.responders
+    for s in rs.splits:
+        assert s.nnt_text == stats.describe_nnt(stats.nnt(s.ci), 1, limit_digits=1)
+        assert ("∞" in s.nnt_text) == (s.ci.low <= 0 <= s.ci.high)
+    assert any(s.nnt_text != rs.nnt_text for s in rs.splits)
+
+
+def test_pain_interval_round_trips_to_the_published_p(R):
+    """The pain interval is recovered from the published P (Altman & Bland 2011); recovering P
+    from that interval must give the published P back at its digits. A test of the code, not a
+    consistency check of published numbers, so it is not in the report's checks table."""
+    from analysis import stats
+    pain = R.pain
+    back = stats.p_from_ci(pain.diff, pain.ci_z.low, pain.ci_z.high)
+    assert fmt.p_exact(back.p, fmt.decimals(pain.p)) == fmt.as_published(pain.p)
+    assert "pain-p-roundtrip" not in {c.id for c in R.checks}
+
+
+def test_registry_history_gaps_follow_the_dates_in_data(R):
+    """The gaps the report states are computed from data/dates.csv, month-only dates as ranges."""
+    import datetime as dt
+    from analysis import registry
+    pkg = R.pkg
+    h = registry.history(pkg)
+    paper = dt.date.fromisoformat(pkg.date("y13.published-online"))
+    assert h.days_paper_to_results_submitted == (dt.date.fromisoformat(pkg.date("y13.results-submitted")) - paper).days
+    assert h.days_paper_to_results_posted == (dt.date.fromisoformat(pkg.date("y13.results-posted")) - paper).days
+    # a start given as a month (2007-06) is 1 to 30 June: the gap to registration is a range
+    y, m = map(int, pkg.date("y13.study-start").split("-"))
+    reg = dt.date.fromisoformat(pkg.date("y13.registered"))
+    lo, hi = h.months_start_to_registered
+    assert lo == pytest.approx((reg - dt.date(y, m, 30)).days / registry.DAYS_PER_MONTH)
+    assert hi == pytest.approx((reg - dt.date(y, m, 1)).days / registry.DAYS_PER_MONTH)
+    assert h.registered_after_start and h.version_after_end_before_paper
+
+
+def test_every_date_id_starts_with_its_study_prefix(R):
+    pkg = R.pkg
+    for did, row in pkg.dates.iterrows():
+        assert did.split(".")[0] == pkg.studies.loc[row["study_id"], "id_prefix"], did
+        assert pkg.sources.loc[row["source_id"], "study_id"] == row["study_id"], did
+
+
+def test_results_posted_in_studies_agrees_with_the_dated_row(R):
+    """studies.csv results_posted and dates.csv '<prefix>.results-posted' state one date twice;
+    they must agree (the report computes its gaps from dates.csv)."""
+    st = R.pkg.studies
+    for sid, row in st.iterrows():
+        did = f"{row['id_prefix']}.results-posted"
+        posted = row["results_posted"]
+        if did in R.pkg.dates.index or isinstance(posted, str):
+            assert R.pkg.date(did) == posted, sid

@@ -808,3 +808,14 @@ def test_grim_denominators_hand_cases():
     assert min(grim_denominators(3, range(10, 61))) == 29
     # 50 % needs an even n below 100 (k/n = 0.5 exactly, or within 0.5 points)
     assert all(n % 2 == 0 for n in grim_denominators(50, range(10, 61)))
+
+
+def test_describe_nnt_prints_estimate_and_limits_in_one_style():
+    """With limit_digits the estimate follows the limits' rule (one decimal below 10, whole
+    numbers from 10): 'NNTB 4.7 (2.5 to 88)', not 'NNTB 5 (2.5 to 88)'."""
+    n = nnt(Result(estimate=0.2142857, low=0.0114, high=0.4034))
+    assert describe_nnt(n, 1, limit_digits=1) == "NNTB 4.7 (2.5 to 88)"
+    wide = nnt(Result(estimate=0.08, low=-0.05, high=0.2))
+    assert describe_nnt(wide, 1, limit_digits=1) == "NNTB 12 (NNTH 20 to ∞ to NNTB 5.0)"
+    # without limit_digits the old behaviour: one number of digits for all
+    assert describe_nnt(wide, 0) == "NNTB 12 (NNTH 20 to ∞ to NNTB 5)"
