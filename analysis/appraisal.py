@@ -125,7 +125,7 @@ def key_numbers_table(R) -> str:
          f"{fmt.p(rs.headline.low)} to {fmt.p(rs.headline.high)} ({rs.headline.name})"
          + (": depends on an unpublished split" if rs.headline.low != rs.headline.high else ""),
          _mark(paired_mark(rs))],
-        ["NNT (95% CI)", "not given", rs.nnt_text, _mark(None)],
+        ["NNT (95% CI), unpaired", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],

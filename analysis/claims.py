@@ -209,7 +209,8 @@ RULES = {
            "headache on LDN",
     "c14": "computed: out of date once a later randomized trial exists",
     "c18": "computed: supported if the later trials' pool shows a benefit; otherwise partly if the "
-           "2013 net responder difference's interval excludes zero, not supported if it includes zero",
+           "2013 net responder difference's paired interval (Newcombe) excludes zero for at least one "
+           "possible split, not supported if it includes zero for every split",
     "c04": "computed, as c18 (a meaningful share is a net share: LDN minus placebo)",
 }
 RULES.update({cid: "judgment: " + b["why"] for cid, b in JUDGED_ON.items()})
@@ -263,8 +264,14 @@ def verdicts(R) -> list[Verdict]:
     c13 = SUPPORTED if (bl.dreams_ldn > bl.dreams_pbo and bl.dreams_ldn >= bl.headache_ldn) else NOT_SUPPORTED
     # c04 and c18 claim a net benefit in a share of patients (LDN minus placebo, a causal
     # claim): supported once the later trials' pool shows a benefit; partly if only the 2013
-    # net responder difference's interval excludes zero; not supported if neither does.
-    net_shown = rs.rd.low > 0
+    # net responder difference shows one, by the paired interval the crossover calls for
+    # (it depends on an unpublished split: partly if any split's interval excludes zero);
+    # not supported if no split's does.
+    net_splits = sum(s.ci.low > 0 for s in rs.splits)
+    net_shown = net_splits > 0
+    net_words = (f"the net gain's paired interval excludes zero for {fmt.words(net_splits)} of the "
+                 f"{fmt.words(len(rs.splits))} possible splits" if net_shown
+                 else "the net gain's paired interval includes zero for every possible split")
     c_share = (SUPPORTED if not no_benefit_later else PARTLY if net_shown else NOT_SUPPORTED)
     c18 = c_share
     sizes = fmt.join([fmt.integer(W.trial_n(ev.trials[s])) for s in W.later_ids(R)]) if k_later else ""
@@ -287,10 +294,13 @@ def verdicts(R) -> list[Verdict]:
                 "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
                 f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
                 f"estimated to be effective in half of the women (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
-        "c04": (c_share, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo; the net "
-                         f"gain's interval {'includes' if not net_shown else 'excludes'} zero",
+        "c04": (c_share, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo; "
+                         + ("the net gain depends on an unpublished split" if net_shown and net_splits < len(rs.splits)
+                            else "the net gain's interval excludes zero" if net_shown
+                            else "the net gain's interval includes zero"),
                 f"Composite responders: {fmt.pct(rs.pct_ldn)} on LDN vs {fmt.pct(rs.pct_pbo)} on placebo, a net "
-                f"difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd}); the conference report "
+                f"difference of {fmt.num(100 * rs.rd.estimate, 1)} points (95% CI {rd} if the periods were "
+                f"separate groups; {net_words}); the conference report "
                 f"gives {fmt.pct(v('y13.conf.much-improved.ldn'))} much improved after LDN and "
                 f"{fmt.pct(v('y13.conf.pain-30pct.all'))} with at least 30% less pain (condition not named) "
                 f"[news report]; in FINAL {fmt.pct(v('fin.pain-30pct.ldn'))} on LDN and "
@@ -356,10 +366,13 @@ def verdicts(R) -> list[Verdict]:
                 "and we did not look for one."),
         "c18": (c18, {NOT_SUPPORTED: "net share's interval includes zero"
                                      + ("; " + later_short if no_benefit_later else ""),
-                      PARTLY: "a single small trial showed a net share; " + later_short,
+                      PARTLY: ("a single small trial showed a net share"
+                               + (" for some possible splits" if net_splits < len(rs.splits) else "")
+                               + "; " + later_short),
                       SUPPORTED: "the later trials pooled show a benefit"}[c18],
                 f"Net share responding (LDN minus placebo): {fmt.num(100 * rs.rd.estimate, 1)} percentage "
-                f"points (95% CI {rd}); pain fell more on LDN ({_p(pain.p)}), a mean, not a share. Since "
+                f"points (95% CI {rd} if the periods were separate groups; {net_words}); pain fell more on "
+                f"LDN ({_p(pain.p)}), a mean, not a share. Since "
                 f"then {not_later}, and the later trials pool to {pooled_text(later)}."),
         "c19": (_secondary_verdict(sec, "mood"), _secondary_reason(sec, "mood", short=True),
                 f"Mood was an exploratory outcome (not in the registry): reported {_p(sec.reported['mood'])}, "
