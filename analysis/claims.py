@@ -312,12 +312,14 @@ def verdicts(R) -> list[Verdict]:
                 f"were as common on placebo (FINAL {fmt.pct(v('fin.ae.ldn'))} vs "
                 f"{fmt.pct(v('fin.ae.placebo'))}; INNOVA {fmt.pct(v('inv.ae.ldn'))} vs "
                 f"{fmt.pct(v('inv.ae.placebo'))})."),
-        "c06": (NOT_TESTABLE, "no trial compared LDN with standard drugs",
-                "No trial has compared LDN with duloxetine, pregabalin, amitriptyline or other standard "
-                "drugs; the comparison is plausible but untested."),
-        "c07": (NOT_TESTABLE, "a hypothesis; no controlled study measured it",
-                f"The only cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} "
-                "women; no randomized trial measured inflammation in the brain."),
+        "c06": (NOT_ASSESSED, "no trial here compared LDN with standard drugs",
+                "None of the trials here compared LDN with duloxetine, pregabalin, amitriptyline or other "
+                "standard drugs, and this review did not search for such a comparison; plausible, but "
+                "not assessed."),
+        "c07": (NOT_ASSESSED, "a hypothesis; no trial here measured it",
+                f"The only cytokine data on LDN in fibromyalgia among our sources come from an uncontrolled study "
+                f"of {fmt.integer(v('p17.n.participants.all'))} women; none of the trials measured inflammation "
+                "in the brain, and this review did not assess the mechanism."),
         "c08": (SUPPORTED if (des.weeks_placebo < des.weeks_ldn
                               and R.pkg.studies.loc[W.index_id(R), "blinding"] == "double") else PARTLY,
                 "design as in the registry; evening dose per the post only",
@@ -360,7 +362,8 @@ def verdicts(R) -> list[Verdict]:
                 "published evidence."),
         "c16": (NOT_ASSESSED, "outside this review; the trials did not measure it",
                 "None of the trials measured inflammation in the central nervous system; the only "
-                f"cytokine data come from an uncontrolled study of {fmt.integer(v('p17.n.participants.all'))} women."),
+                f"cytokine data on LDN among our sources come from an uncontrolled study of "
+                f"{fmt.integer(v('p17.n.participants.all'))} women."),
         "c17": (NOT_ASSESSED, "other diseases are outside this review; the post cites no trial",
                 "This review covers fibromyalgia; the post cites no trial in other neurological diseases, "
                 "and we did not look for one."),
@@ -389,8 +392,8 @@ def verdicts(R) -> list[Verdict]:
                 f"No serious harms were reported; headache {fmt.pct(bl.headache_ldn)} on LDN vs "
                 f"{fmt.pct(bl.headache_pbo)} on placebo [news report]; in FINAL adverse events were as "
                 f"common on placebo ({fmt.pct(v('fin.ae.ldn'))} vs {fmt.pct(v('fin.ae.placebo'))})."),
-        "c23": (NOT_TESTABLE, "no published data on the time course",
-                "None of the sources reports how side effects changed over time."),
+        "c23": (NOT_ASSESSED, "the sources here give no time course",
+                "None of the sources this review read reports how side effects changed over time."),
         "c24": (PARTLY, "opioid caveat sound; expected benefit small",
                 "Leaving out regular opioid users is sound (naltrexone blocks opioids). Harms appear "
                 f"small, but {not_later}, so a patient trying LDN should expect little."),
