@@ -128,8 +128,8 @@ def key_numbers_table(R) -> str:
         ["NNT (95% CI), unpaired", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
-         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)}); placebo alone {fmt.pct(pain.placebo, 1)}", _mark(None)],
-        [f"Satisfaction / mood P, Holm ({n_sec} secondary outcomes)",
+         f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)})", _mark(None)],
+        [f"Satisfaction / mood, Holm of {n_sec}",
          f"{fmt.p(sec.reported['satisfaction with life'])} / {fmt.p(sec.reported['mood'])}",
          f"{fmt.p(sat[0])} / {fmt.p(mood[0])}",
          "still < " + fmt.as_published(ALPHA) if sat[1] and mood[1] else

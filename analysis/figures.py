@@ -546,6 +546,9 @@ def p_by_analysis(
 # than 0.15 in (10.8 pt: 8 pt labels with a quarter of a line between them).
 COMPACT_LINES = 7.4
 COMPACT_MIN_ROW = 0.15
+# The studies the handout is laid out to hold on two pages (A4 and US Letter, with or without
+# a site address and its QR code): the five of today's roster and two more later trials.
+HANDOUT_STUDIES = 7
 
 def forest(
     rows: Sequence[Mapping[str, Any]],
