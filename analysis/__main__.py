@@ -46,18 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # GRIM: the analysed n of the 2013 trial must be one that both responder
     # percentages allow; when several do, the report's parameter analysed_n says which.
-    from .results import grim_part, grim_problem
+    from .results import compute, grim_problem
     pkg = load()
     problem = grim_problem(pkg)
     if problem:
         print(f"data check failed: 1 problem(s) in data/; nothing was rendered.\n\n- {problem}\n",
               file=sys.stderr)
         return 2
-    g = grim_part(pkg)
     # Every recomputation at the default assumptions: what would stop a render stops here.
-    from .results import compute
     try:
-        compute(pkg)
+        g = compute(pkg).grim  # the GRIM part the render will use, computed once here
     except (ValueError, KeyError) as exc:
         print(f"data check failed: the analysis cannot run on data/: {exc}\nNothing was rendered.",
               file=sys.stderr)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
