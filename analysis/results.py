@@ -43,6 +43,9 @@ NOT_SIGNIFICANT_FLOOR = 0.051  # least P an unpublished "not significant" result
 CROSSOVER_R = 0.5            # assumed within-person correlation (named, varied below)
 R_RANGE = (0.3, 0.5, 0.8)
 ALPHA = 0.05
+# NNTs and their limits in one style, as whole numbers (issue 23: "4.7 (2.5 to 88)" beside
+# "NNTH 301" read as mixed rounding); a fraction of a patient carries no meaning here.
+NNT_DIGITS = 0
 POWER_TARGETS = (0.80, 0.90)
 MAIN_SET = "randomized"      # the main pooling (forest-plot weights, pooled_by_r); data/pooling_sets.csv
 LATER_SET = "later trials"   # the set compared with the index trial
@@ -308,8 +311,6 @@ class Blinding:
     tolerability_ldn: float
     tolerability_pbo: float
     dreams_excess: float
-    dreams_women_ldn: int
-    dreams_women_pbo: int
 
 
 @dataclass(frozen=True)
@@ -643,8 +644,8 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
                     fragility_exact=paired_fragility["exact"]["by_split"][sp],
                     fragility_midp=paired_fragility["midp"]["by_split"][sp],
                     ci=stats.newcombe_paired_diff(a, b, c, d),
-                    nnt_text=stats.describe_nnt(stats.nnt(stats.newcombe_paired_diff(a, b, c, d)), 1,
-                                                limit_digits=1))
+                    nnt_text=stats.describe_nnt(stats.nnt(stats.newcombe_paired_diff(a, b, c, d)),
+                                                NNT_DIGITS))
               for sp in paired["splits"] for a, b, c, d in [sp]]
     reported_p = pkg.value("y13.responders.p")
     dec = fmt.decimals(reported_p)
@@ -676,7 +677,7 @@ def responders_part(pkg, grim: Grim, paired_test: str) -> Responders:
     return Responders(
         n=n, x_ldn=x_ldn, x_pbo=x_pbo, pct_ldn=grim.pcts[0], pct_pbo=grim.pcts[1], reported_p=reported_p,
         wilson_ldn=stats.wilson(x_ldn, n), wilson_pbo=stats.wilson(x_pbo, n),
-        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, 1, limit_digits=1), **unpaired,
+        rd=rd, nnt=nnt, nnt_text=stats.describe_nnt(nnt, NNT_DIGITS), **unpaired,
         fisher_greater=fisher_greater, paired=paired, splits=splits, reproduces=reproduces,
         tests_rounding=tests_rounding, tests_rounding_to_published=[r for r in tests_rounding if r.rounds],
         n_splits=len(splits), paired_fragility=paired_fragility,
@@ -783,8 +784,7 @@ def blinding_part(pkg, n: int) -> Blinding:
         dreams_ldn=dreams_ldn, dreams_pbo=dreams_pbo,
         headache_ldn=v("y13.conf.headache.ldn"), headache_pbo=v("y13.conf.headache.placebo"),
         tolerability_ldn=v("y13.conf.tolerability.ldn"), tolerability_pbo=v("y13.conf.tolerability.placebo"),
-        dreams_excess=dreams_ldn - dreams_pbo,
-        dreams_women_ldn=round(dreams_ldn / 100 * n), dreams_women_pbo=round(dreams_pbo / 100 * n))
+        dreams_excess=dreams_ldn - dreams_pbo)
 
 
 # ------------------------------------------------------ the trial roster ----

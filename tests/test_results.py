@@ -448,9 +448,18 @@ def test_each_split_has_the_nnt_of_its_own_paired_interval(R):
     from analysis import stats
     rs = R.responders
     for s in rs.splits:
-        assert s.nnt_text == stats.describe_nnt(stats.nnt(s.ci), 1, limit_digits=1)
+        assert s.nnt_text == stats.describe_nnt(stats.nnt(s.ci), 0)
         assert ("∞" in s.nnt_text) == (s.ci.low <= 0 <= s.ci.high)
     assert any(s.nnt_text != rs.nnt_text for s in rs.splits)
+
+
+def test_nnts_are_printed_in_one_rounding_style(R):
+    """Estimate and limits as whole numbers everywhere (not 4.7 beside 88 and 301)."""
+    import re
+    rs = R.responders
+    for text in [rs.nnt_text] + [s.nnt_text for s in rs.splits]:
+        numbers = re.findall(r"\d+(?:\.\d+)?", text)
+        assert numbers and all("." not in x for x in numbers), text
 
 
 def test_pain_interval_round_trips_to_the_published_p(R):
