@@ -90,8 +90,8 @@ def independent_numbers() -> dict[str, str]:
         "chi-squared P": fmt.p(chi2),
         "paired range": f"{fmt.p(min(midp + asym + exact))} to {fmt.p(max(midp + asym + exact))}",
         "recovered pain interval": fmt.ci(est - crit * se, est + crit * se),
-        # one rounding style for the NNT and its limits: one decimal below 10
-        "NNT point estimate": f"NNTB {1 / (x1 / n - x2 / n):.1f}",
+        # one rounding style for the NNT and its limits: whole numbers (issue 23)
+        "NNT point estimate": f"NNTB {1 / (x1 / n - x2 / n):.0f}",
         "Holm satisfaction/mood": f"{fmt.p(holm[0])} / {fmt.p(holm[1])}",
     }
 
@@ -202,6 +202,20 @@ def test_overall_is_the_least_favourable_domain():
     assert appraisal.overall([J("a", "low", ""), J("b", "some concerns", "")]) == "some concerns"
     assert appraisal.overall([J("a", "some concerns", ""), J("b", "high", ""),
                               J("c", "low", "")]) == "high"
+
+
+def test_overall_is_high_when_every_domain_has_some_concerns():
+    """RoB 2: some concerns in multiple domains that together substantially lower confidence
+    may be judged high; applied only when every domain has some concerns (issue 23, S1)."""
+    J = appraisal.Judgment
+    six = [J(d, "some concerns", "") for d in appraisal.DOMAINS]
+    assert appraisal.overall(six) == "high"
+    assert "every domain" in appraisal.overall_reason(six)
+    five = [J(appraisal.DOMAINS[0], "low", "")] + six[1:]
+    assert appraisal.overall(five) == "some concerns"
+    assert appraisal.overall_reason(five) == "the least favourable domain judgment"
+    one_high = six[:-1] + [J(appraisal.DOMAINS[-1], "high", "")]
+    assert appraisal.overall_reason(one_high) == "the least favourable domain judgment"
 
 
 def test_rob2_data_reasons_hold_no_typed_numbers():
