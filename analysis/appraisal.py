@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from . import fmt, words as W
+from . import fmt, registry, words as W
 from .claims import paired_range
 from .results import ALPHA, NOT_SIGNIFICANT_FLOOR
 from .tables import md_table
@@ -58,12 +58,25 @@ def rob2(pkg) -> list[Judgment]:
 
 
 def overall(judgments: list[Judgment]) -> str:
-    """Overall RoB 2 judgment: the least favourable domain judgment (Higgins et al. 2019,
-    Cochrane Handbook ch. 8, sterne2019rob2); the tool's optional upgrade of several
-    'some concerns' to 'high' is a reviewer's call and is not applied here."""
+    """Overall RoB 2 judgment (Sterne et al. 2019, sterne2019rob2; Cochrane Handbook ch. 8):
+    the least favourable domain judgment, and high also when there are some concerns in
+    multiple domains "in a way that substantially lowers confidence in the result". That
+    second rule is a reviewer's call; we apply it in its narrowest reading, to some concerns
+    in every domain and no domain at low risk, so that it changes no other pattern."""
     if not judgments:
         raise ValueError("overall() needs at least one domain judgment")
-    return max((j.judgment for j in judgments), key=JUDGMENTS.index)
+    worst = max((j.judgment for j in judgments), key=JUDGMENTS.index)
+    if worst == SOME and len(judgments) > 1 and all(j.judgment == SOME for j in judgments):
+        return HIGH
+    return worst
+
+
+def overall_reason(judgments: list[Judgment]) -> str:
+    """Why the overall judgment is what it is, in the words of the rule that decided it."""
+    o = overall(judgments)
+    if o == HIGH and not any(j.judgment == HIGH for j in judgments):
+        return "some concerns in every domain, which together lower confidence substantially"
+    return "the least favourable domain judgment"
 
 
 def rob2_table(pkg) -> str:
@@ -71,7 +84,7 @@ def rob2_table(pkg) -> str:
     js = rob2(pkg)
     rows = [[fmt.text(j.domain[0].upper() + j.domain[1:]), _SHOW[j.judgment], fmt.text(j.reason)]
             for j in js]
-    rows.append(["**Overall**", _SHOW[overall(js)], "The least favourable domain judgment (the RoB 2 rule)."])
+    rows.append(["**Overall**", _SHOW[overall(js)], fmt.capital(overall_reason(js)) + " (the RoB 2 rule)."])
     return md_table(["Domain", "Risk of bias", "Reason"], rows, "lll", widths=[30, 13, 57])
 
 
@@ -85,7 +98,7 @@ def rob2_run_in(pkg) -> str:
         if j.judgment == HIGH:
             part += f" ({fmt.text(j.reason.rstrip('.'))})"
         parts.append(part)
-    return f"**Overall {_SHOW[overall(js)].strip('*')}** (the least favourable domain). " + "; ".join(parts) + "."
+    return f"**Overall {_SHOW[overall(js)].strip('*')}** ({overall_reason(js)}). " + "; ".join(parts) + "."
 
 
 def _mark(agrees: bool | None) -> str:
@@ -168,6 +181,7 @@ def critical_notes(R) -> list[str]:
     """The critical notes, one line each, most important first (Markdown, numbers from Results)."""
     rs, des, sec, bl = R.responders, R.design, R.secondary, R.blinding
     later = R.evidence.pooled["later trials"]
+    n_primary = registry.history(R.pkg).primary_registered
     return [
         f"**{'Not replicated' if W.no_clear_benefit(later) else 'Replicated on average'}.** Pooled, the "
         f"{W.later_count(R)} give g = {fmt.num(later.estimate, 2)} (95% CI "
@@ -180,10 +194,13 @@ def critical_notes(R) -> list[str]:
         f"{fmt.integer(des.weeks_placebo)} ({W.ratio_words(des)}); on average the LDN end point came "
         f"{fmt.integer(des.endpoint_week_ldn - des.endpoint_week_pbo)} weeks later in the study, and time, "
         "natural course and regression to the mean favour the later one.",
-        f"**Blinding may have leaked.** Vivid dreams in {fmt.pct(bl.dreams_ldn)} on LDN vs "
-        f"{fmt.pct(bl.dreams_pbo)} on placebo (news report); pain was self-reported; no blinding check reported.",
-        f"**Many outcomes.** Pain, {fmt.words(sec.n_secondary)} secondary outcomes and a composite "
-        "responder rule, without adjustment.",
+        f"**Blinding may have leaked.** Vivid dreams {fmt.pct(bl.dreams_ldn)} on LDN vs "
+        f"{fmt.pct(bl.dreams_pbo)} on placebo (news report; denominators not given); "
+        "pain was self-reported; no blinding check reported.",
+        f"**Many outcomes.** {fmt.capital(fmt.words(n_primary))} primary outcomes in the registry, "
+        f"{fmt.words(len(sec.exploratory))} unregistered ones and a composite responder rule, none adjusted "
+        f"in the abstract; pain's P adjusted across the registered {fmt.words(n_primary)} (Holm): "
+        f"{fmt.p(sec.holm_primary['worst']['pain'][0])}.",
         f"**Small.** {des.randomized} women started and probably {R.n} were analysed, at one centre.",
     ]
 
@@ -420,7 +437,9 @@ def tests_sentence(rs) -> str:
 def _analysed_n_line(R) -> str:
     """The analysed-n assumption for the box: the n in force, why, and every n GRIM allows."""
     g = R.grim
-    allowed = (f"GRIM allows n = {g.fits_text}" if g.ambiguous else f"GRIM allows only n = {g.fits_text}")
+    span = f"from n = {g.ns[0]} to {g.ns[-1]}"
+    allowed = (f"{span}, GRIM allows n = {g.fits_text}" if g.ambiguous
+               else f"{span}, GRIM allows only n = {g.fits_text}")
     return (f"- analysed n = {g.n}, {g.n_reason}: {R.assumptions.describe['analysed_n']}; {allowed}.")
 
 

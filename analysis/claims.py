@@ -348,8 +348,8 @@ def verdicts(R) -> list[Verdict]:
                 + f". {fmt.capital(paired_fragility_words(rs, ALPHA))}."),
         "c13": (c13, "vivid dreams more common on LDN" if c13 == SUPPORTED else
                 "vivid dreams not the commonest excess on LDN",
-                f"Vivid dreams were reported by {fmt.pct(bl.dreams_ldn)} on LDN vs {fmt.pct(bl.dreams_pbo)} "
-                f"on placebo [news report; the denominators are not given]; a 2025 meta-analysis gives a "
+                f"Vivid dreams: {fmt.pct(bl.dreams_ldn)} on LDN vs {fmt.pct(bl.dreams_pbo)} "
+                f"on placebo [news report; denominators not given, so not necessarily shares of women]; a 2025 meta-analysis gives a "
                 f"risk ratio of {fmt.num(v('ams25.vivid-dreams.rr'), 2)}."),
         "c14": ((OUT_OF_DATE, f"true when written; {fmt.count(k_later, 'randomized trial')} since",
                  f"True when written. Since then {fmt.count(k_later, 'randomized trial')} "

@@ -393,12 +393,21 @@ def sensitivity_table(R) -> str:
                      "later trials: no clear benefit" if later.hk.low < 0 < later.hk.high
                      else "later trials: a clear effect"])
     names = ("satisfaction with life", "mood")
+
+    def unpublished_mark(u) -> str:
+        # the headline adjustment sets unpublished P values to family4_unknown_set_to (1); the
+        # parameter unpublished_p is only the other bound (issue 23: "0.051 (in force)" read as
+        # the headline's value)
+        marks = (["headline"] if u == s.family4_unknown_set_to else []) + \
+                (["parameter, the other bound"] if getattr(a, "unpublished_p") == u
+                 and u != s.family4_unknown_set_to else [])
+        return f" ({'; '.join(marks)})" if marks else ""
     for u, best in s.best_by_unpublished_p.items():
         h, b = best["holm"], best["fdr_bh"]
         kept = [n for n in names if h[n][1] or b[n][1]]
         n_unpub = sum(p is None for p in s.family4.values())
         rows.append([f"P of the {fmt.words(n_unpub)} unpublished secondary outcomes",
-                     f"{fmt.p(u)}{mark('unpublished_p', u)}",
+                     f"{fmt.p(u)}{unpublished_mark(u)}",
                      "adjusted P, Holm / false discovery rate: "
                      + "; ".join(f"{n} {fmt.p(h[n][0])} / {fmt.p(b[n][0])}" for n in names),
                      ("kept: " + ", ".join(kept)) if kept else

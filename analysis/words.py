@@ -549,15 +549,18 @@ def carried_sentence(R) -> str:
 
 
 def grim_fit_words(R, *, start: bool = True, responders: bool = True) -> str:
-    """Which analysed n fit both responder percentages: 'Only n = 28 fits both, with 9 and 3
-    responders', or 'n = 22 or 28 fit both; at n = 28 there are 9 and 4 responders'
-    (``start``: begins a sentence; ``responders``: add the counts at the n in force)."""
+    """Which analysed n in the range checked fit both responder percentages: 'From n = 20 to
+    31, only n = 28 fits both, with 9 and 3 responders', or 'from n = 20 to 31, n = 22 or 28
+    fit both; at n = 28 there are 9 and 4 responders' (``start``: begins a sentence;
+    ``responders``: add the counts at the n in force). The range is named because the claim
+    holds only within it (issue 23: n = 19 also fits the published percentages)."""
     fits = list(R.grim.fits)
     rs = R.responders
+    span = f"{'From' if start else 'from'} n = {R.grim.ns[0]} to {R.grim.ns[-1]}, "
     if len(fits) == 1:
-        text = f"{'Only' if start else 'only'} n = {fits[0]} fits both"
+        text = f"{span}only n = {fits[0]} fits both"
         return text + (f", with {rs.x_ldn} and {rs.x_pbo} responders" if responders else "")
-    text = f"n = {fmt.join(map(str, fits), conj='or')} fit both"
+    text = f"{span}n = {fmt.join(map(str, fits), conj='or')} fit both"
     return text + (f"; at n = {R.n} there are {rs.x_ldn} and {rs.x_pbo} responders" if responders else "")
 
 

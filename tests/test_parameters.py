@@ -88,7 +88,12 @@ def test_an_analysed_n_that_grim_rules_out_is_refused_with_the_n_that_fit(pkg):
 def test_sensitivity_table_marks_the_value_in_force(pkg):
     for r, marked in ((0.5, "0.5 (in force)"), (0.8, "0.8 (in force)")):
         text = tables.sensitivity_table(compute(pkg, r=r))
-        assert text.count("(in force)") == 3 and marked in text
+        # r and the McNemar version are marked "in force"; the unpublished-P rows mark the
+        # headline value (1) and the parameter as the other bound, never "in force" (issue 23)
+        assert text.count("(in force)") == 2 and marked in text
+        assert "1 (headline)" in text and "0.051 (parameter, the other bound)" in text
+    text = tables.sensitivity_table(compute(pkg, unpublished_p=0.2))
+    assert "0.20 (parameter, the other bound)" in text and "0.051 (parameter" not in text
     box = appraisal.assumptions_box(compute(pkg, r=0.8))
     assert "*r* = 0.8" in box and "Changed from the defaults in this render: r." in box
 

@@ -68,7 +68,7 @@ def test_key_numbers_in_html_and_pdf(report, name):
 def test_every_section_of_the_issue_is_there(report):
     text = _visible(report["html"])
     for heading in ["Summary", "The article", "The trial at a glance", "What the trial did well",
-                    "How many women were analysed?", "Responders", "Pain, the primary outcome",
+                    "how many women were analysed?", "Responders", "Pain, the primary outcome",
                     "Secondary outcomes and multiplicity", "Critical notes", "What happened next",
                     "claims, one by one", "glossary",
                     "What the article gets right", "every published number and its provenance",

@@ -179,7 +179,7 @@ def test_an_erratum_that_leaves_no_test_matching(R, copy):
     assert frag.endswith("would make it significant") and "placebo" in frag
     t = published.trial2013(copy / "data")
     assert len(t.fits) > 1, "the issue's erratum leaves several n"
-    assert W.grim_fit_words(E) == (f"n = {fmt.join(map(str, t.fits), conj='or')} fit both; at n = {t.n} "
+    assert W.grim_fit_words(E) == (f"From n = {E.grim.ns[0]} to {E.grim.ns[-1]}, n = {fmt.join(map(str, t.fits), conj='or')} fit both; at n = {t.n} "
                                    f"there are {t.x_ldn} and {t.x_pbo} responders")
     assert W.grim_match_words(E).startswith(f"Of these, n = {E.n} matches")
     # c04 ("helps a meaningful share") is computed from the net responder difference (issue 23),
