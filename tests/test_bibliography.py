@@ -69,6 +69,11 @@ def add_field(root: Path, field: str, value: str, key: str = ENTRY) -> int:
     return text[:start].count("\n") + 2
 
 
+def entry_line(root: Path, key: str = ENTRY) -> int:
+    text = (root / "references.bib").read_text(encoding="utf-8")
+    return text[:text.index("{" + key + ",")].count("\n") + 1
+
+
 def check(root: Path) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "analysis", "check"], root, clean_env())
 
@@ -295,15 +300,15 @@ def test_renderer_checks_what_citeproc_made(project, tmp_path, listener, fmt, ou
         from render.pipeline import reveal_installed
         if not reveal_installed(ROOT):
             pytest.skip("reveal.js is not installed (npm ci)")
-    line = set_title(project, plant.replace("PORT", str(listener.port)))
+    set_title(project, plant.replace("PORT", str(listener.port)))
+    line = entry_line(project)
     doc = cite_doc(project, fmt)
     proc = render(project, doc, tmp_path)
     assert listener.hits == [], f"the render fetched {listener.hits}"
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
-    assert f"references.bib:{line}" in first or "references.bib:" in first, first
-    assert f"entry '{ENTRY}'" in first, first
+    assert first.startswith(f"render failed: references.bib:{line}: entry '{ENTRY}':"), first
     produced = project / "_output" / out
     assert not produced.exists()
     stage = list((tmp_path / "tmp").glob("render-*"))
@@ -327,16 +332,33 @@ def test_renderer_control_the_real_entry_renders(project, tmp_path, fmt, out):
     assert (project / "_output" / out).is_file()
 
 
+URL_ENTRY = "holm1979simple"  # an article without DOI: the AMA style prints its url as a link
+URL_FIELDS = [
+    # pandoc's citeproc puts https:// before a url without '://', so 'javascript:alert(1)'
+    # becomes a harmless https://javascript:alert(1); these two keep their scheme
+    ("javascript comment", "javascript://%0aalert(1)"),
+    ("file", "file:///etc/passwd"),
+]
+
+
 @pytest.mark.render
 @pytest.mark.parametrize("fmt", ["html", "typst"])
-def test_renderer_refuses_a_javascript_url_field(project, tmp_path, fmt):
-    """A url field that citeproc turns into a link (not LaTeX at all)."""
-    add_field(project, "url", "javascript:alert(1)")
-    doc = cite_doc(project, fmt)
+@pytest.mark.parametrize("value", [u[1] for u in URL_FIELDS], ids=[u[0] for u in URL_FIELDS])
+def test_renderer_refuses_a_url_field_that_is_not_http(project, tmp_path, fmt, value):
+    """A url field, which citeproc turns into a link (no LaTeX at all)."""
+    bib = project / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    old = "url     = {https://www.jstor.org/stable/4615733}"
+    assert old in text
+    bib.write_text(text.replace(old, f"url     = {{{value}}}"), encoding="utf-8")
+    doc = cite_doc(project, fmt, key=URL_ENTRY)
     proc = render(project, doc, tmp_path)
     assert proc.returncode == 1, proc.stderr[-2000:]
     first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
-    assert "references.bib:" in first and f"entry '{ENTRY}'" in first and "javascript:" in first, first
+    line = entry_line(project, URL_ENTRY)
+    assert first.startswith(f"render failed: references.bib:{line}: entry '{URL_ENTRY}':"), first
+    assert value in first, first
+    assert not (project / "_output").exists()
 
 
 @pytest.mark.render
@@ -349,7 +371,7 @@ def test_renderer_names_references_bib_for_a_missing_entry(project, tmp_path):
     assert proc.returncode == 1, proc.stderr[-2000:]
     first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
     assert first.startswith("render failed: references.bib:"), first
-    assert "'nosuchkey2020'" in first and "t.qmd, line 7" in first, first
+    assert "'nosuchkey2020'" in first and "t.qmd, line 8" in first, first
 
 
 # ------------------------------------------- 5. resource paths outside data/ ----
