@@ -446,7 +446,7 @@ def test_every_file_the_analysis_reads_is_one_the_render_cache_keys_on(project, 
         files = {f.resolve() for d in cache.DATA_DIRS for f in cache._files(root / d)}
         return files | {(root / n).resolve() for n in cache.DATA_FILES}
 
-    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(D, "open", spy, raising=False)  # the files analysis.data opens
     D.load(project / "data")  # control: the shipped package
     assert opened and set(opened) <= keyed(project)
     plant_outside(project, how)
@@ -454,3 +454,17 @@ def test_every_file_the_analysis_reads_is_one_the_render_cache_keys_on(project, 
     with pytest.raises(D.DataError):
         D.load(project / "data")
     assert set(opened) <= keyed(project), sorted(set(opened) - keyed(project))
+
+
+@pytest.mark.render
+def test_render_refuses_a_resource_outside_data_instead_of_caching_it(project, tmp_path):
+    """The issue's attack, through the offline renderer without the data check: sources
+    read from a CSV outside data/. It rendered, and after that file changed the cached
+    execution was reused and the old text republished; now the analysis refuses the
+    path when the report's code loads the package, naming datapackage.json."""
+    plant_outside(project, "parent")
+    proc = render(project, "report.qmd", tmp_path)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "data/datapackage.json, field 'path'" in proc.stderr and "resource 'sources'" in proc.stderr
+    assert not (project / "_output").exists()
