@@ -183,7 +183,9 @@ def validate(root: Path | str | None = None, *, bibliography: Path | str | None 
         bib = Path(bibliography)
         entries, bib_errors = check_bibliography(bib)
         errors.extend(bib_errors)
-        if entries is not None:
+        # after a syntax error the later entries are unread: their keys are not missing
+        unread = any(e.rule == "bib-syntax" for e in bib_errors)
+        if entries is not None and not unread:
             if "sources" in tables:
                 errors.extend(_bib_keys(tables["sources"], files["sources"], bib, set(entries)))
             errors.extend(_document_citations(documents, bib, set(entries)))
@@ -287,7 +289,7 @@ def check_bibliography(path: Path) -> tuple[dict[str, BibEntry] | None, list[Dat
                 errors.append(DataError(
                     f"the key '{entry.key}' is not one the documents can cite: use letters, digits and "
                     "'.', '_', '-' (starting with a letter or digit).", file=name, line=entry.line,
-                    rule="bib-syntax"))
+                    rule="bib-key-name"))
             elif entry.key in entries:
                 errors.append(DataError(
                     f"the key '{entry.key}' is defined twice (first at line {entries[entry.key].line}). "
@@ -433,7 +435,7 @@ def _bib_entries(text: str):
 
 
 # Citations in a document's prose: pandoc's @key (in [...] or not), not inside code.
-_CITE_RE = re.compile(r"(?<![\w.@])-?@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)")
+_CITE_RE = re.compile(r"(?<![\w.@/:=?&])-?@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)")
 _CROSSREF = re.compile(r"^(fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|nte|tip|wrn|imp|cau)-")
 
 

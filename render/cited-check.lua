@@ -45,13 +45,31 @@ local function check_entry(el, key)
   end
 end
 
+local function refuse(construct, msg)
+  io.stderr:write("RENDER-ERROR: " .. construct:sub(1, 80):gsub("[\t\n]", " ") .. "\t" .. msg .. "\n")
+  os.exit(3)
+end
+
+-- Raw HTML the document writes itself: a link attribute with a script or
+-- local-file scheme (an <img src="data:..."> stays allowed).
+local LINK_ATTRS = { href = true, action = true, formaction = true, ["xlink:href"] = true }
+local function check_raw_html(html)
+  for attr, value in html:lower():gmatch("([%w:-]+)%s*=%s*['\"]?([^'\"%s>]*)") do
+    local s = scheme(value)
+    if s and BAD[s] and (LINK_ATTRS[attr] or (s ~= "data" and s ~= "file")) then
+      refuse(attr .. "=" .. value, "a " .. s .. ": address in raw HTML runs a script or opens a local "
+        .. "file in the reader's browser; link to an http(s) address or a place in the document")
+    end
+  end
+end
+
 return function(blocks)
   -- the reference list: one Div "ref-<key>" per entry; then each citation's text
   -- (an author-date style prints the title of an entry without author there)
   blocks:walk({
     Div = function(d)
       local key = d.identifier:match("^ref%-(.+)$")
-      if key then check_entry(d, key) end
+      if key and d.classes:includes("csl-entry") then check_entry(d, key) end
     end,
   })
   blocks:walk({
@@ -65,19 +83,17 @@ return function(blocks)
     Link = function(link)
       local s = scheme(link.target)
       if s and BAD[s] then
-        io.stderr:write("RENDER-ERROR: link " .. link.target:sub(1, 60):gsub("[\t\n]", " ")
-          .. "\ta " .. s .. ": link runs a script or opens a local file in the reader's browser; "
-          .. "link to an http(s) address or a place in the document\n")
-        os.exit(3)
+        refuse("link " .. link.target, "a " .. s .. ": link runs a script or opens a local file in the "
+          .. "reader's browser; link to an http(s) address or a place in the document")
       end
     end,
     Image = function(img)
       local s = scheme(img.src)
       if s and BAD[s] and s ~= "data" then
-        io.stderr:write("RENDER-ERROR: image " .. img.src:sub(1, 60):gsub("[\t\n]", " ")
-          .. "\ta " .. s .. ": image is never embedded; use a file in the project\n")
-        os.exit(3)
+        refuse("image " .. img.src, "a " .. s .. ": image is never embedded; use a file in the project")
       end
     end,
+    RawInline = function(r) if r.format:match("html") then check_raw_html(r.text) end end,
+    RawBlock = function(r) if r.format:match("html") then check_raw_html(r.text) end end,
   })
 end

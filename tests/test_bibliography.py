@@ -190,17 +190,26 @@ def test_links_in_the_bibliography_are_http_or_doi(project, field, value):
     assert f"references.bib, line {line} (entry '{ENTRY}'), field '{field}'" in ours[0], ours[0]
 
 
-def test_a_malformed_bibliography_is_reported_against_it(project):
-    """An unbalanced brace: pandoc's error named the document; the check names references.bib."""
-    bib = project / "references.bib"
-    text = bib.read_text(encoding="utf-8")
-    line = set_title(project, "{Unclosed")
+MALFORMED = [
+    ("unclosed brace", lambda root: set_title(root, "{Unclosed"), "never closed"),
+    ("at sign in a comment", lambda root: (root / "references.bib").write_text(
+        "% ask someone@example.org\n" + (root / "references.bib").read_text(encoding="utf-8"),
+        encoding="utf-8") and 1, "'@example'"),
+    ("string macro", lambda root: add_field(root, "journal", "x} # {y"), "'#'"),
+]
+
+
+@pytest.mark.parametrize("plant,needle", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_a_malformed_bibliography_is_reported_against_it(project, plant, needle):
+    """What pandoc cannot read (its error named the document being rendered) is one
+    problem named against references.bib, not a cascade of missing keys."""
+    plant(project)
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
-    ours = [p for p in problems(proc.stderr) if p.startswith("- references.bib")]
-    assert ours and "references.bib, line" in ours[0], proc.stderr
-    assert text  # (the file was readable before)
-    assert line > 0
+    assert "Traceback" not in proc.stderr
+    ours = problems(proc.stderr)
+    assert len(ours) == 1 and ours[0].startswith("- references.bib, line "), proc.stderr
+    assert needle in ours[0], ours[0]
 
 
 def test_a_duplicate_key_is_refused(project):
@@ -358,6 +367,34 @@ def test_renderer_refuses_a_url_field_that_is_not_http(project, tmp_path, fmt, v
     line = entry_line(project, URL_ENTRY)
     assert first.startswith(f"render failed: references.bib:{line}: entry '{URL_ENTRY}':"), first
     assert value in first, first
+    assert not (project / "_output").exists()
+
+
+DOC_LINKS = [
+    ("markdown link", "[click](javascript:alert(1))", "javascript"),
+    ("spaced scheme", "[click](java%09script:alert(1))", None),
+    ("raw html link", '`<a href="javascript:alert(1)">click</a>`{=html}', "javascript"),
+    ("raw html data link", '`<a href="data:text/html,x">click</a>`{=html}', "data"),
+    ("file link", "[passwd](file:///etc/passwd)", "file"),
+]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("body,scheme", [d[1:] for d in DOC_LINKS], ids=[d[0] for d in DOC_LINKS])
+def test_renderer_refuses_script_and_file_links_anywhere(project, tmp_path, body, scheme):
+    """Not only from the bibliography: no javascript:, vbscript:, data: or file: link
+    reaches report.html, slides or a PDF from a document's prose or raw HTML either.
+    (A percent-encoded scheme is no scheme: the browser reads it as a relative path.)"""
+    (project / "t.qmd").write_text(f"---\ntitle: T\nformat: html\n---\n\n## One\n\nText {body}.\n",
+                                   encoding="utf-8")
+    proc = render(project, "t.qmd", tmp_path)
+    if scheme is None:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert b"javascript:" not in (project / "_output" / "t.html").read_bytes()
+        return
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
+    assert first.startswith("render failed: t.qmd:") and f"a {scheme}:" in first, first
     assert not (project / "_output").exists()
 
 
