@@ -487,6 +487,38 @@ def _document_citations(documents, bib: Path, keys: set[str]) -> list[DataError]
     return errors
 
 
+# ------------------------------------------------------------ resource paths
+
+def _resource_path_error(root: Path, res: dict, dname: str) -> DataError | None:
+    """A resource's path must name a file inside the data folder: relative, without
+    '..', and not a symbolic link (or inside a linked folder) whose target lies
+    outside. The render cache (render/cache.py) keys on the files in the data folder,
+    so a file read from elsewhere would let a changed file be served from the cache
+    (issue 26, point 5); ../../etc/passwd would be opened at all."""
+    raw = res["path"]
+    folder = root.name + "/"
+    why = None
+    if not isinstance(raw, str) or not raw.strip():
+        why = "it is not a file name"
+    elif "\\" in raw or raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or Path(raw).is_absolute():
+        why = "an absolute path"
+    elif ".." in Path(raw).parts:
+        why = "'..' in it"
+    else:
+        try:
+            inside = (root / raw).resolve().is_relative_to(root.resolve())
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+            inside = False
+        if not inside:
+            why = "a symbolic link to a place outside it"
+    if why is None:
+        return None
+    return DataError(f"resource '{res['name']}' has the path '{raw}', which leaves {folder} ({why}). A "
+                     f"resource is a file in {folder}: put the file there and give its name relative to "
+                     f"{folder} (e.g. '{res['name']}.csv').", file=dname, field="path", rule="resource-path")
+
+
+
 # --------------------------------------------------------------------------- internals
 
 def _pd():
@@ -548,35 +580,6 @@ def _check(root: Path):
     errors.extend(_foreign_keys(tables, resources, files))
     errors.extend(_domain(tables, resources, files, descriptor))
     return errors, tables, descriptor, files
-
-
-def _resource_path_error(root: Path, res: dict, dname: str) -> DataError | None:
-    """A resource's path must name a file inside the data folder: relative, without
-    '..', and not a symbolic link (or inside a linked folder) whose target lies
-    outside. The render cache (render/cache.py) keys on the files in the data folder,
-    so a file read from elsewhere would let a changed file be served from the cache
-    (issue 26, point 5); ../../etc/passwd would be opened at all."""
-    raw = res["path"]
-    folder = root.name + "/"
-    why = None
-    if not isinstance(raw, str) or not raw.strip():
-        why = "it is not a file name"
-    elif "\\" in raw or raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or Path(raw).is_absolute():
-        why = "an absolute path"
-    elif ".." in Path(raw).parts:
-        why = "'..' in it"
-    else:
-        try:
-            inside = (root / raw).resolve().is_relative_to(root.resolve())
-        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
-            inside = False
-        if not inside:
-            why = "a symbolic link to a place outside it"
-    if why is None:
-        return None
-    return DataError(f"resource '{res['name']}' has the path '{raw}', which leaves {folder} ({why}). A "
-                     f"resource is a file in {folder}: put the file there and give its name relative to "
-                     f"{folder} (e.g. '{res['name']}.csv').", file=dname, field="path", rule="resource-path")
 
 
 def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_Table, list[DataError]]:
