@@ -235,8 +235,8 @@ BIB_COMMANDS = frozenset([
     "textsf", "texttt", "textnormal", "ldots", "dots", "textendash", "textemdash",
 ])
 # Fields citeproc turns into links, and what each may hold.
-_BIB_URL_RE = re.compile(r"^https?://[^\s\"'<>\\{}`^|]+$")
-_BIB_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"'\\{}`^|]+$")
+_BIB_URL_RE = re.compile(r"^https?://[^\s\"'<>\\{}`^|]+$", re.I)
+_BIB_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"'\\{}`^|]+$", re.I)
 _BIB_LINK_FIELDS = {
     "url": (_BIB_URL_RE, "an http:// or https:// address"),
     "doi": (_BIB_DOI_RE, "a DOI such as 10.1002/art.37734 (or https://doi.org/10.1002/art.37734)"),
