@@ -3,8 +3,10 @@ CITATION.cff, which the documents also read) before anything renders.
 
 Exit 0 and one summary line when the data package is valid; otherwise every
 problem as a one-paragraph message (file, line, row, field, rule, fix) and
-exit 2. Besides data/'s schemas and rules it checks that every bib_key is in
-references.bib and that GRIM leaves at least one analysed n for the 2013
+exit 2. Besides data/'s schemas and rules it checks references.bib (only the
+LaTeX that typesets letters, links only to http(s) addresses and DOIs; see
+analysis.data.check_bibliography), that every bib_key and every key the
+documents (*.qmd) cite is an entry in it, and that GRIM leaves at least one analysed n for the 2013
 responder percentages (when several fit it says which and goes on: the analysed
 n is the report's parameter analysed_n), notes each verdict judged by hand
 whose numbers changed since (analysis/claims.py JUDGED_ON), and runs every recomputation once
@@ -37,9 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         return 64
     t0 = time.perf_counter()
     from .data import DEFAULT_ROOT, load, validate
-    errors = validate(bibliography=DEFAULT_ROOT.parent / "references.bib")
+    project = DEFAULT_ROOT.parent
+    errors = validate(bibliography=project / "references.bib", documents=sorted(project.glob("*.qmd")))
     if errors:
-        print(f"data check failed: {len(errors)} problem(s) in data/; nothing was rendered.\n",
+        where = "data/ and references.bib" if any(e.file == "references.bib" for e in errors) else "data/"
+        print(f"data check failed: {len(errors)} problem(s) in {where}; nothing was rendered.\n",
               file=sys.stderr)
         for e in errors:
             print(f"- {e}\n", file=sys.stderr)

@@ -94,6 +94,8 @@ class DataError(ValueError):
             where += f", line {line}"
             if row is not None:
                 where += f" (row {row}" + (f", {key}" if key else "") + ")"
+            elif key:  # a place in a file without rows: "references.bib, line 9 (entry 'x')"
+                where += f" ({key})"
         if field is not None:
             where += f", field '{field}'"
         self.message = message
@@ -170,33 +172,351 @@ def load(root: Path | str | None = None) -> Package:
                    _files=files)
 
 
-def validate(root: Path | str | None = None, *, bibliography: Path | str | None = None) -> list[DataError]:
+def validate(root: Path | str | None = None, *, bibliography: Path | str | None = None,
+             documents: list[Path] | tuple[Path, ...] = ()) -> list[DataError]:
     """Every problem in the package at ``root``, in file, row and field order (empty if valid).
-    With ``bibliography`` (a .bib file), also every sources.csv bib_key that it lacks."""
+    With ``bibliography`` (a .bib file), also every problem in that file (see
+    :func:`check_bibliography`), every sources.csv bib_key that it lacks, and every
+    key that one of ``documents`` (.qmd files) cites in its prose but it lacks."""
     errors, tables, _, files = _check(Path(root) if root is not None else DEFAULT_ROOT)
-    if bibliography is not None and "sources" in tables:
-        errors.extend(_bib_keys(tables["sources"], files["sources"], Path(bibliography)))
+    if bibliography is not None:
+        bib = Path(bibliography)
+        entries, bib_errors = check_bibliography(bib)
+        errors.extend(bib_errors)
+        # after a syntax error the later entries are unread: their keys are not missing
+        unread = any(e.rule == "bib-syntax" for e in bib_errors)
+        if entries is not None and not unread:
+            if "sources" in tables:
+                errors.extend(_bib_keys(tables["sources"], files["sources"], bib, set(entries)))
+            errors.extend(_document_citations(documents, bib, set(entries)))
+        elif "sources" in tables and not bib_errors:
+            errors.extend(_bib_keys(tables["sources"], files["sources"], bib, None))
     return errors
 
 
-_BIB_KEY_RE = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
-
-
 def bib_keys(path: Path) -> set[str]:
-    """The citation keys a BibTeX file defines."""
-    return set(_BIB_KEY_RE.findall(path.read_text(encoding="utf-8")))
+    """The citation keys a BibTeX file defines (as :func:`check_bibliography` reads them)."""
+    entries, _ = check_bibliography(Path(path))
+    if entries is None:
+        raise FileNotFoundError(path)
+    return set(entries)
 
 
-def _bib_keys(table: _Table, fname: str, bib: Path) -> list[DataError]:
-    try:
-        keys = bib_keys(bib)
-    except FileNotFoundError:
+def _bib_keys(table: _Table, fname: str, bib: Path, keys: set[str] | None) -> list[DataError]:
+    if keys is None:
         return [DataError(f"the bibliography {bib.name} is missing; every bib_key of {fname} must be an "
                           "entry in it. Restore it.", file=bib.name, rule="missing-file")]
     return [DataError(f"bib_key '{r['bib_key']}' is not an entry in {bib.name}. Add the entry "
                       f"(@article{{{r['bib_key']}, ...}}) there, or correct the key.",
                       field="bib_key", rule="bib-key", **_ctx(table, i, fname, "source_id"))
             for i, r in enumerate(table.rows) if r["bib_key"] and r["bib_key"] not in keys]
+
+
+# ------------------------------------------------------------- the bibliography
+#
+# pandoc reads every field of a BibTeX file as LaTeX, so a title can hold
+# \includegraphics{/etc/passwd} (embedded into the HTML), \includegraphics{http://...}
+# (fetched) or \href{javascript:...}{...} (a live link), and citeproc turns a url or
+# doi field into a link whatever its scheme (issue 26). The check reads the file as
+# pandoc's BibTeX reader does (every '@' outside an entry starts one; text between
+# entries is ignored) and allows only the LaTeX that typesets letters: the commands
+# below, which include no file, make no link and define nothing. Every other
+# backslash command, and TeX's ^^ character notation, is refused wherever it
+# appears in the file, comments included, so that no difference between this
+# reader and pandoc's can hide one.
+
+BIB_COMMANDS = frozenset([
+    # accents and escaped characters (the shipped file uses \' \` \" \c \o \&)
+    "'", "`", '"', "^", "~", "=", ".", "c", "u", "v", "H", "r", "k", "d", "b", "t",
+    "o", "O", "l", "L", "i", "j", "ss", "ae", "AE", "oe", "OE", "aa", "AA",
+    "&", "%", "$", "#", "_", "{", "}", " ", ",", "-", "/",
+    # type styles and typographic symbols
+    "emph", "textit", "textbf", "textsc", "textsuperscript", "textsubscript", "textup", "textrm",
+    "textsf", "texttt", "textnormal", "ldots", "dots", "textendash", "textemdash",
+])
+# Fields citeproc turns into links, and what each may hold.
+_BIB_URL_RE = re.compile(r"^https?://[^\s\"'<>\\{}`^|]+$", re.I)
+_BIB_DOI_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"'\\{}`^|]+$", re.I)
+_BIB_LINK_FIELDS = {
+    "url": (_BIB_URL_RE, "an http:// or https:// address"),
+    "doi": (_BIB_DOI_RE, "a DOI such as 10.1002/art.37734 (or https://doi.org/10.1002/art.37734)"),
+    "pmid": (re.compile(r"^\d{1,10}$"), "a PubMed id: digits only"),
+    "pmcid": (re.compile(r"^PMC\d{1,10}$"), "a PubMed Central id such as PMC1234567"),
+}
+_BIB_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+_BIB_CMD_RE = re.compile(r"\\([A-Za-z@]+|.)", re.S)
+_BIB_KEY_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass
+class BibEntry:
+    """One entry of a BibTeX file: type, key, line, and its fields as (name, raw value, line)."""
+
+    kind: str
+    key: str
+    line: int
+    fields: list[tuple[str, str, int]]
+
+
+class _BibSyntax(Exception):
+    def __init__(self, pos: int, message: str):
+        self.pos, self.message = pos, message
+
+
+def check_bibliography(path: Path) -> tuple[dict[str, BibEntry] | None, list[DataError]]:
+    """The entries of the BibTeX file ``path`` by key (None if it is missing) and every
+    problem in it: a syntax error, a duplicate key, a LaTeX command outside
+    :data:`BIB_COMMANDS`, a url/doi/pmid/pmcid field that is not an http(s) address or
+    an identifier. Each problem names the file, the line, the entry and the field."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, []
+    except UnicodeDecodeError as exc:
+        return {}, [DataError(f"the file is not valid UTF-8 ({exc.reason}). Save it as UTF-8.",
+                              file=name, rule="encoding")]
+    def line_of(pos: int) -> int:
+        return text.count("\n", 0, pos) + 1
+    errors: list[DataError] = []
+    entries: dict[str, BibEntry] = {}
+    spans: list[tuple[int, int, BibEntry, str]] = []  # where each field's value lies
+    try:
+        for entry, field_spans in _bib_entries(text):
+            for start, end, fname in field_spans:
+                spans.append((start, end, entry, fname))
+            if not _BIB_KEY_OK.match(entry.key):
+                errors.append(DataError(
+                    f"the key '{entry.key}' is not one the documents can cite: use letters, digits and "
+                    "'.', '_', '-' (starting with a letter or digit).", file=name, line=entry.line,
+                    rule="bib-key-name"))
+            elif entry.key in entries:
+                errors.append(DataError(
+                    f"the key '{entry.key}' is defined twice (first at line {entries[entry.key].line}). "
+                    "Remove one entry, or give it its own key.", file=name, line=entry.line,
+                    key=f"entry '{entry.key}'", rule="bib-duplicate"))
+            else:
+                entries[entry.key] = entry
+    except _BibSyntax as exc:
+        errors.append(DataError(f"{exc.message}. pandoc cannot read the file past here; fix the entry.",
+                                file=name, line=line_of(exc.pos), rule="bib-syntax"))
+
+    def where(pos: int) -> dict:
+        for start, end, entry, fname in spans:
+            if start <= pos < end:
+                return dict(line=line_of(pos), key=f"entry '{entry.key}'", field=fname)
+        return dict(line=line_of(pos))
+
+    allowed = " ".join("\\" + c for c in sorted(BIB_COMMANDS) if c.isalpha())
+    seen: set = set()  # one problem per field (or per line outside entries): its first command
+    for m in _BIB_CMD_RE.finditer(text):
+        cmd = m.group(1)
+        if cmd in BIB_COMMANDS:
+            continue
+        place = where(m.start())
+        spot = (place.get("key"), place.get("field")) if "key" in place else place["line"]
+        if spot in seen:
+            continue
+        seen.add(spot)
+        shown = text[m.start():m.start() + 40].split("\n")[0]
+        errors.append(DataError(
+            f"'{shown}' holds the LaTeX command \\{cmd}, which a bibliography may not use (pandoc reads "
+            "the fields as LaTeX: a command can include a file, fetch an address or make a link). Write "
+            f"the text itself; the commands allowed are accents, escaped characters and {allowed}.",
+            file=name, rule="bib-command", **place))
+    for m in re.finditer(r"\^\^", text):
+        errors.append(DataError(
+            "'^^' is TeX's notation for a character by its code (^^5c is a backslash), which pandoc "
+            "reads too. Write the character itself.", file=name, rule="bib-command", **where(m.start())))
+    for entry in entries.values():
+        for fname, value, fline in entry.fields:
+            spec = _BIB_LINK_FIELDS.get(fname)
+            if spec and not spec[0].match(value.strip()):
+                errors.append(DataError(
+                    f"'{value[:60]}' is not {spec[1]}; citeproc makes this field a link, and a "
+                    "bibliography links only to http(s) addresses and DOIs. Correct it, or remove the field.",
+                    file=name, line=fline, key=f"entry '{entry.key}'", field=fname, rule="bib-link"))
+    errors.sort(key=lambda e: e.line or 0)
+    return entries, errors
+
+
+def _bib_entries(text: str):
+    """(entry, [(value start, value end, field name)]) for each entry of a BibTeX text, as
+    pandoc's reader finds them; raises _BibSyntax at the first thing it cannot read."""
+    pos, n = 0, len(text)
+    def line_of(p: int) -> int:
+        return text.count("\n", 0, p) + 1
+    def skip_ws(p: int) -> int:
+        while p < n and text[p].isspace():
+            p += 1
+        return p
+    def braced(p: int) -> int:  # p at "{"; returns the position after the matching "}"
+        depth = 0
+        for i in range(p, n):
+            c = text[i]
+            if c == "\\":
+                continue
+            if c == "{" and (i == 0 or text[i - 1] != "\\"):
+                depth += 1
+            elif c == "}" and text[i - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+        raise _BibSyntax(p, "a '{' here is never closed")
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return
+        m = re.compile(r"@\s*([A-Za-z]+)\s*").match(text, at)
+        if not m:
+            raise _BibSyntax(at, "an '@' outside an entry starts one for BibTeX readers, but no entry "
+                                 "type follows it (write 'at' in comments)")
+        kind, p = m.group(1).lower(), m.end()
+        if p >= n or text[p] != "{":
+            raise _BibSyntax(p, f"'@{m.group(1)}' must be followed by '{{'")
+        if kind == "comment":
+            pos = braced(p)
+            continue
+        if kind in ("string", "preamble"):
+            raise _BibSyntax(at, f"@{kind} is not used by this project and not accepted: write the value "
+                                 "in the entry's field")
+        end = braced(p)
+        km = re.compile(r"\s*([^,\s{}]+)\s*,").match(text, p + 1)
+        if not km:
+            raise _BibSyntax(p, f"the @{kind} entry needs a key and a comma after '{{'")
+        entry = BibEntry(kind, km.group(1), line_of(at), [])
+        spans = []
+        q = km.end()
+        while True:
+            q = skip_ws(q)
+            if q >= end - 1:
+                break
+            fm = re.compile(r"([A-Za-z][A-Za-z0-9_:-]*)\s*=\s*").match(text, q)
+            if not fm:
+                raise _BibSyntax(q, f"entry '{entry.key}': expected 'name = {{value}}'")
+            fname, q = fm.group(1).lower(), fm.end()
+            if q < n and text[q] == "{":
+                vend = braced(q)
+                value, vstart = text[q + 1:vend - 1], q + 1
+            elif q < n and text[q] == '"':
+                close = q + 1
+                depth = 0
+                while close < end:
+                    c = text[close]
+                    if c == "{":
+                        depth += 1
+                    elif c == "}":
+                        depth -= 1
+                    elif c == '"' and depth == 0 and text[close - 1] != "\\":
+                        break
+                    close += 1
+                else:
+                    raise _BibSyntax(q, f"entry '{entry.key}': the quoted value of '{fname}' is never closed")
+                vend, value, vstart = close + 1, text[q + 1:close], q + 1
+            else:
+                vm = re.compile(r"[A-Za-z0-9]+").match(text, q)
+                if not vm or not (vm.group(0).isdigit() or vm.group(0).lower() in _BIB_MONTHS):
+                    raise _BibSyntax(q, f"entry '{entry.key}': the value of '{fname}' must be in braces")
+                vend, value, vstart = vm.end(), vm.group(0), q
+            if vend > end - 1:
+                raise _BibSyntax(q, f"entry '{entry.key}': the value of '{fname}' runs past the entry's end")
+            entry.fields.append((fname, value, line_of(vstart)))
+            spans.append((vstart, vend, fname))
+            q = skip_ws(vend)
+            if q < n and text[q] == "#":
+                raise _BibSyntax(q, f"entry '{entry.key}': '#' joins strings, which this project does not "
+                                    "use; write the value whole")
+            if q < n and text[q] == ",":
+                q += 1
+            elif q < end - 1:
+                raise _BibSyntax(q, f"entry '{entry.key}': expected ',' after the value of '{fname}'")
+        yield entry, spans
+        pos = end
+
+
+# Citations in a document's prose: pandoc's @key (in [...] or not), not inside code.
+_CITE_RE = re.compile(r"(?<![\w.@/:=?&])-?@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)")
+_CROSSREF = re.compile(r"^(fig|tbl|sec|eq|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem|nte|tip|wrn|imp|cau)-")
+
+
+def document_citations(path: Path) -> list[tuple[str, int]]:
+    """(key, line) of every citation in a .qmd document's prose: front matter, code
+    cells, code blocks, inline code and HTML comments left out; cross-references
+    (@fig-, @tbl-, @sec-, ...) are not citations."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out: list[tuple[str, int]] = []
+    fence: str | None = None
+    in_front = bool(lines) and lines[0].strip() == "---"
+    in_comment = False
+    for no, line in enumerate(lines, 1):
+        if in_front:
+            if no > 1 and line.strip() in ("---", "..."):
+                in_front = False
+            continue
+        m = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
+                fence = None
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        text = re.sub(r"`+[^`]*`+", " ", line)
+        if in_comment:
+            if "-->" not in text:
+                continue
+            text, in_comment = text.split("-->", 1)[1], False
+        text = re.sub(r"<!--.*?-->", " ", text)
+        if "<!--" in text:
+            text, in_comment = text.split("<!--", 1)[0], True
+        for cm in _CITE_RE.finditer(text):
+            key = cm.group(1).rstrip(":.#$%&+?<>~/-")
+            if key and not _CROSSREF.match(key):
+                out.append((key, no))
+    return out
+
+
+def _document_citations(documents, bib: Path, keys: set[str]) -> list[DataError]:
+    errors = []
+    for doc in documents:
+        for key, line in document_citations(Path(doc)):
+            if key not in keys:
+                errors.append(DataError(
+                    f"no entry '{key}', which {Path(doc).name}, line {line} cites. Add the entry to "
+                    f"{bib.name}, or correct the key in {Path(doc).name}.", file=bib.name, rule="bib-key"))
+    return errors
+
+
+# ------------------------------------------------------------ resource paths
+
+def _resource_path_error(root: Path, res: dict, dname: str) -> DataError | None:
+    """A resource's path must name a file inside the data folder: relative, without
+    '..', and not a symbolic link (or inside a linked folder) whose target lies
+    outside. The render cache (render/cache.py) keys on the files in the data folder,
+    so a file read from elsewhere would let a changed file be served from the cache
+    (issue 26, point 5); ../../etc/passwd would be opened at all."""
+    raw = res["path"]
+    folder = root.name + "/"
+    why = None
+    if not isinstance(raw, str) or not raw.strip():
+        why = "it is not a file name"
+    elif "\\" in raw or raw.startswith("/") or re.match(r"^[A-Za-z]:", raw) or Path(raw).is_absolute():
+        why = "an absolute path"
+    elif ".." in Path(raw).parts:
+        why = "'..' in it"
+    else:
+        try:
+            inside = (root / raw).resolve().is_relative_to(root.resolve())
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+            inside = False
+        if not inside:
+            why = "a symbolic link to a place outside it"
+    if why is None:
+        return None
+    return DataError(f"resource '{res['name']}' has the path '{raw}', which leaves {folder} ({why}). A "
+                     f"resource is a file in {folder}: put the file there and give its name relative to "
+                     f"{folder} (e.g. '{res['name']}.csv').", file=dname, field="path", rule="resource-path")
+
 
 
 # --------------------------------------------------------------------------- internals
@@ -249,6 +569,11 @@ def _check(root: Path):
     files = {name: f"{rel}/{res['path']}" for name, res in resources.items()}
     tables: dict[str, _Table] = {}
     for name, res in resources.items():
+        path_error = _resource_path_error(root, res, dname)
+        if path_error:  # never opened: the render cache keys only on files in the data folder
+            tables[name] = _Table(rows=[], lines=[], ok=False)
+            errors.append(path_error)
+            continue
         table, errs = _read_table(root / res["path"], files[name], res, descriptor)
         tables[name] = table
         errors.extend(errs)

@@ -32,6 +32,11 @@ from .execute import execute, source_date_epoch, start_kernel
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 FILTER = HERE / "quarto-subset.lua"
+# After citeproc: what the bibliography brought in (images, files, links), checked
+# before pandoc embeds or fetches anything; for Typst quarto-subset.lua runs the
+# same checks (cited-check.lua) right after its own citeproc call.
+AFTER_CITEPROC = HERE / "after-citeproc.lua"
+CITED_CHECK = HERE / "cited-check.lua"
 
 # Format options the offline renderer understands, per format. Options that
 # only say what it always does anyway are accepted and have no further effect.
@@ -313,8 +318,23 @@ def _authors(author) -> list[dict]:
     return out
 
 
-def run_pandoc(args: list[str], *, name: str, cwd: Path) -> None:
+def run_pandoc(args: list[str], *, name: str, cwd: Path, bibliography: list[Path] = (),
+               root: Path | None = None, source: Path | None = None) -> None:
+    """Run the lock's pandoc; turn what the Lua filters and citeproc report into one
+    RenderError. A problem in a bibliography entry (cited-check.lua) or a citation of a
+    key no bibliography has is reported against the bibliography file and entry."""
     proc = subprocess.run([pandoc_path(), *args], cwd=cwd, capture_output=True, text=True)
+    bib_errs = [ln for ln in proc.stderr.splitlines() if ln.startswith("RENDER-BIB-ERROR: ")]
+    if bib_errs:
+        keys, _, what = bib_errs[0][len("RENDER-BIB-ERROR: "):].partition("\t")
+        key = keys.split(",")[0]
+        bib, line = bib_entry_place(bibliography, key, root)
+        entry = " or ".join(f"'{k}'" for k in keys.split(","))
+        raise RenderError(bib, line, f"entry {entry}",
+                          f"{what}, which citeproc put into {name}: a bibliography entry may hold text "
+                          "and links to http(s) addresses only, never an image, a file or another link. "
+                          "Remove it from the entry (python -m analysis check names each LaTeX command "
+                          "and field that does this)")
     errs = [ln for ln in proc.stderr.splitlines() if ln.startswith("RENDER-ERROR: ")]
     if errs:
         construct, _, message = errs[0][len("RENDER-ERROR: "):].partition("\t")
@@ -326,8 +346,50 @@ def run_pandoc(args: list[str], *, name: str, cwd: Path) -> None:
         if "Could not fetch resource" in w:
             resource = w.split("Could not fetch resource", 1)[1].strip()
             raise RenderError(name, None, f"figure or image {resource}", "file not found")
-        if "Citeproc: citation" in w and "not found" in w:
-            raise RenderError(name, None, "citation", w.split("] ", 1)[-1])
+        m = re.search(r"Citeproc: citation (.+?) not found", w)
+        if m:
+            key = m.group(1)
+            bib, _ = bib_entry_place(bibliography, key, root)
+            where = _cited_where(source, key)
+            raise RenderError(bib, None, f"entry '{key}'",
+                              f"no such entry, which {name}{where} cites. Add the entry to {bib}, or "
+                              "correct the key")
+
+
+def bib_entry_place(bibliography: list[Path], key: str, root: Path | None) -> tuple[str, int | None]:
+    """The bibliography file (as a reader names it, relative to the project) that
+    defines ``key``, and the line its entry starts on; the first file and no line
+    when none does (or "the bibliography" when the document names none)."""
+    def shown(path: Path) -> str:
+        if root is not None:
+            try:
+                return path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.name
+    pattern = re.compile(r"@\s*[A-Za-z]+\s*[{(]\s*" + re.escape(key) + r"\s*,")
+    for path in bibliography:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        m = pattern.search(text)
+        if m:
+            return shown(path), text.count("\n", 0, m.start()) + 1
+    return (shown(bibliography[0]) if bibliography else "the bibliography"), None
+
+
+def _cited_where(source: Path | None, key: str) -> str:
+    """", line N" where the document's source cites @key, or how else it was cited."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines() if source else []
+    except OSError:
+        lines = []
+    pattern = re.compile(r"(?<![\w.])-?@" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*[\w])")
+    for no, line in enumerate(lines, 1):
+        if pattern.search(line):
+            return f", line {no}"
+    return " (through its code's output: a bib_key in data/sources.csv?)" if lines else ""
 
 
 def html_to_markdown(html: str) -> str:
@@ -596,7 +658,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         if fmt == "revealjs" else []
     if use_cache:
         inputs = [md.encode(), meta_file.read_bytes(), json.dumps(o, sort_keys=True, default=str).encode(),
-                  fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes()]
+                  fmt.encode(), epoch.encode(), _tool_versions(), FILTER.read_bytes(),
+                  AFTER_CITEPROC.read_bytes(), CITED_CHECK.read_bytes()]
         inputs += [p.read_bytes() for p in sorted(TEMPLATES.rglob("*")) if p.is_file()]
         inputs += [p.read_bytes() for p in [*partials, *own_filters]]
         inputs += [p.name.encode() + p.read_bytes() for d in font_dirs for p in font_files(d)]
@@ -610,6 +673,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
             out.write_bytes(cached)
             timer.add(f"{stem}: {_stage(fmt)} (unchanged, reused)", time.perf_counter() - t)
             return out
+    cited = {"bibliography": [Path(f) for f in files["bibliography"]], "root": root, "source": job.doc.path}
     # File paths go to pandoc as options, never as metadata (which pandoc would
     # read as Markdown: a "--" in a folder name would become a dash).
     common = [str(src), "-f", "markdown", "--metadata-file", str(meta_file),
@@ -618,7 +682,8 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
     common += [f"--bibliography={f}" for f in files["bibliography"]]
     common += [f"--csl={f}" for f in files["csl"]]
     if fmt == "html":
-        args = common + ["--citeproc", "-t", "html5", "--template", str(TEMPLATES / "page.html"),
+        args = common + ["--citeproc", "--lua-filter", str(AFTER_CITEPROC),
+                         "-t", "html5", "--template", str(TEMPLATES / "page.html"),
                          "--css", str(TEMPLATES / "page.css"), "--embed-resources", "--mathml",
                          "-o", str(out)]
         if o.get("number-sections", job.meta.get("number-sections", False)):
@@ -626,9 +691,10 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         if o.get("toc"):
             args += ["--toc", "--toc-depth", str(o.get("toc-depth", 3))]
             args += ["--metadata", f"toc-title={o.get('toc-title', 'Contents')}"]
-        run_pandoc(args, name=job.name, cwd=work)
+        run_pandoc(args, name=job.name, cwd=work, **cited)
     elif fmt == "revealjs":
-        args = common + ["--citeproc", "-t", "revealjs", "--slide-level=2", "--embed-resources",
+        args = common + ["--citeproc", "--lua-filter", str(AFTER_CITEPROC),
+                         "-t", "revealjs", "--slide-level=2", "--embed-resources",
                          "--mathml", "-V", "revealjs-url=reveal.js", "-V", "theme=white"]
         for key, value in reveal_config(o, name=job.name).items():
             args += ["-V", f"{key}={value}"]
@@ -636,7 +702,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         args += ["-o", str(out)]
         if o.get("number-sections", job.meta.get("number-sections", False)):
             args.append("--number-sections")
-        run_pandoc(args, name=job.name, cwd=work)
+        run_pandoc(args, name=job.name, cwd=work, **cited)
     else:
         typ = work / f"{stem}.typ"
         # As Quarto calls pandoc for typst: no line wrapping, citeproc's text instead
@@ -649,7 +715,7 @@ def write_format(job: Job, fmt: str, *, root: Path, stage: Path, timer: Timer, e
         # beside it, under media/ with their relative names, and points image() there.
         args = [common[0], *own, *common[1:]] + ["-t", "typst-citations", "--template", str(template),
                                                  "--wrap=none", "--extract-media=media", "-o", str(typ)]
-        run_pandoc(args, name=job.name, cwd=work)
+        run_pandoc(args, name=job.name, cwd=work, **cited)
         compile_typst(typ, out, root=stage, name=job.name, epoch=epoch, font_dirs=font_dirs,
                       standards=standards)
     if use_cache:

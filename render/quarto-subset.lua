@@ -10,6 +10,9 @@
 -- Typst itself numbers figures, tables and sections.
 
 local is_typst = FORMAT:match("typst") ~= nil
+-- checks of what citeproc made (for HTML and slides after-citeproc.lua runs them)
+local check_cited = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE),
+  "cited-check.lua" }))
 local is_reveal = FORMAT == "revealjs"
 local refs = {}
 
@@ -459,6 +462,9 @@ function Pandoc(doc)
     -- citeproc could no longer see); the renderer passes no --citeproc for Typst.
     local cited = pandoc.utils.citeproc(pandoc.Pandoc(blocks, doc.meta))
     blocks, doc.meta = cited.blocks, cited.meta
+    -- what the bibliography brought in, before any image is fetched or copied
+    -- (typst_image_alt below, pandoc's --extract-media after the filter)
+    check_cited(blocks)
     blocks = typst_floats(blocks)
     blocks = typst_image_alt(blocks)
   end

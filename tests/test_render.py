@@ -180,7 +180,8 @@ RUNTIME_ERRORS = [
     ("figure without alt text",
      "```{python}\n#| label: fig-x\n#| fig-cap: X\nfrom matplotlib.figure import Figure\n"
      "f = Figure(); f.subplots(); f\n```\n", ["fig-alt"], 7),
-    ("unknown citation", "As shown [@nobody2020].\n", ["nobody2020"], None),
+    # reported against the bibliography that lacks the entry, with the line citing it (issue 26)
+    ("unknown citation", "As shown [@nobody2020].\n", ["entry 'nobody2020'", "bad.qmd, line 7"], None),
     # No network during a render: what pandoc would fetch to embed is refused first.
     ("remote image in prose", "![A chart](https://example.org/x.png)\n",
      ["remote resource", "https://example.org/x.png"], None),
@@ -212,7 +213,7 @@ def test_render_failures_are_reported_and_output_untouched(tmp_path, name, body,
         assert needle in message, message
     if line is not None:
         assert err.value.line == line, message
-    assert err.value.file == "bad.qmd"
+    assert err.value.file == ("fixture.bib" if name == "unknown citation" else "bad.qmd")
     assert (out / "bad.html").read_text(encoding="utf-8") == "previous good render"
     assert sorted(p.name for p in out.iterdir()) == ["bad.html"]
 
