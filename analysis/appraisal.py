@@ -103,9 +103,11 @@ def paired_mark(rs) -> bool:
     return len(hits) == rs.n_splits
 
 
-def key_numbers_table(R) -> str:
+def key_numbers_table(R, *, all_versions: bool = False) -> str:
     """Published numbers beside what our recomputations give, with neutral marks computed from
-    the comparison ("agrees" only where the recomputation rounds to the published value)."""
+    the comparison ("agrees" only where the recomputation rounds to the published value);
+    ``all_versions`` adds to the paired row the range over every version of McNemar's test,
+    with its label (the handout, whose notes and questions quote that range)."""
     rs, pain, sec = R.responders, R.pain, R.secondary
     matching = W.matching_unpaired(rs)
     if matching:
@@ -122,8 +124,8 @@ def key_numbers_table(R) -> str:
          _mark(R.check("grim-n-vs-registry-baseline").agrees)],
         ["Responder P, unpaired tests", fmt.as_published(rs.reported_p), unpaired_cell, _mark(unpaired_agrees)],
         ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
-         paired_row_text(rs), _mark(paired_mark(rs))],
-        ["NNT (95% CI), unpaired", "not given", rs.nnt_text, _mark(None)],
+         paired_row_text(rs, all_versions=all_versions), _mark(paired_mark(rs))],
+        ["NNT (95% CI), unpaired Newcombe", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)})", _mark(None)],
@@ -149,16 +151,17 @@ def paired_all_text(rs) -> str:
     return f"{fmt.p(lo)} to {fmt.p(hi)}, {PAIRED_ALL_LABEL}"
 
 
-def paired_row_text(rs) -> str:
+def paired_row_text(rs, *, all_versions: bool = True) -> str:
     """The key-numbers cell of the paired responder P: the range under the version in force
-    over the possible splits, then the range of ``paired_all_text`` with the same label."""
+    over the possible splits, then (``all_versions``) the range of ``paired_all_text`` with
+    the same label."""
     h = rs.headline
     lo, hi = paired_range(rs)
     if h.low == h.high:
         own = f"{fmt.p(h.low)} ({h.name})"
     else:
         own = f"{fmt.p(h.low)} to {fmt.p(h.high)} ({h.name}, by the unpublished split)"
-    if (fmt.p(lo), fmt.p(hi)) == (fmt.p(h.low), fmt.p(h.high)):
+    if not all_versions or (fmt.p(lo), fmt.p(hi)) == (fmt.p(h.low), fmt.p(h.high)):
         return own
     return f"{own}; {fmt.p(lo)} to {fmt.p(hi)} ({PAIRED_ALL_LABEL})"
 
