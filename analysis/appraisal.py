@@ -196,7 +196,8 @@ def post_words(R) -> str:
     # typographic quotes and apostrophe: a string holding both ' and " reaches Quarto's inline
     # output as its repr, with the apostrophe escaped ("clinician\\'s")
     return (f"A clinician\u2019s blog post calls LDN \u201cpossibly a major breakthrough\u201d for "
-            f"fibromyalgia, citing the Stanford crossover trial of {fmt.integer(R.design.randomized)} women. "
+            f"fibromyalgia, citing the Stanford crossover trial of "
+            f"{fmt.integer(R.pkg.value('y13.n.participants.all'))} women. "
             "It says LDN helps \u201ca meaningful proportion\u201d of patients"
             + (f" (perhaps {share})" if share else "")
             + ", with mild side effects, and urges clinicians to consider offering it.")

@@ -472,3 +472,54 @@ def test_the_prose_check_skips_raw_layout_blocks_only(tmp_path):
                    "The trial had 31 women.\n", encoding="utf-8")
     found = typed_numbers(doc, allowed=())
     assert len(found) == 1 and "31 women" in found[0], found
+
+
+def _bottom_line(text: str) -> str:
+    return text.split("Bottom line.", 1)[1].split("The question (PICO).", 1)[0]
+
+
+def test_the_post_is_summarised_before_the_bottom_line(handout):
+    """Two lines on what the post says (issue 23, point 13): paraphrase with only short
+    quotations, its figures read here from data/ (the abstract's count the post repeats, and
+    the share the post names in data/claims.csv)."""
+    from tests.published import values
+    text = _norm(handout["text"])
+    post = text.split("The post.", 1)[1].split("Bottom line.", 1)[0]
+    assert text.index("The post.") < text.index("Bottom line.")
+    assert f"trial of {int(values()['y13.n.participants.all'])} women" in post
+    with open(ROOT / "data" / "claims.csv", encoding="utf-8", newline="") as fh:
+        share = next(r for r in csv.DictReader(fh) if r["claim_id"] == "c04")["claimed_value"]
+    assert f"(perhaps {share}%)" in post
+    quotes = re.findall(r"\u201c([^\u201d]*)\u201d", post)
+    assert quotes and all(len(q.split()) <= 5 for q in quotes), quotes
+    assert len(post) < 2 * 140, "more than about two lines"  # ~140 characters a line at 9 pt
+
+
+def test_the_bottom_line_leads_with_responder_shares(handout):
+    """What patients notice is judged first by shares of patients (FINAL's, read here from
+    data/); the group means against IMMPACT's thresholds for one patient's change come after,
+    called a rough guide (issue 23, point 7)."""
+    from tests.published import values
+    v = values()
+    line = _bottom_line(_norm(handout["text"]))
+    shares = (f"{v['fin.pain-30pct.ldn']:.0f}% on LDN vs {v['fin.pain-30pct.placebo']:.0f}% on placebo "
+              f"had more than {v['imm.pain-reduction.moderate']:.0f}% less pain")
+    assert shares in line, line
+    assert line.index(shares) < line.index("rough guide only")
+    assert "one patient\u2019s change" in line or "one patient's change" in line
+    assert "is modest: by the IMMPACT thresholds" not in line  # the old grading of group means
+
+
+def test_notice_words_follow_the_means():
+    """Where placebo's mean reduction is small against LDN's, the rough guide grades each
+    condition instead of saying that placebo alone reached a threshold."""
+    from types import SimpleNamespace
+
+    from analysis.results import compute
+    R = compute(D.load())
+    much = appraisal.notice_words(R)
+    little = appraisal.notice_words(SimpleNamespace(pkg=R.pkg, pain=SimpleNamespace(ldn=35.0, placebo=5.0)))
+    assert "placebo\u2019s mean reduction" in much or "placebo's mean reduction" in much
+    assert "moderately important on LDN and below what is minimally important on placebo" in little
+    for text in (much, little):
+        assert text.index("shares of patients") < text.index("rough guide only")
