@@ -432,17 +432,24 @@ def test_one_paired_range_with_one_label(handout):
     assert text.count(mid) == 1, mid  # the key-numbers row
 
 
-def test_two_pages_with_the_planned_studies_and_a_site_address(tmp_path):
+@pytest.mark.parametrize("renderer", ["offline", pytest.param("quarto", marks=pytest.mark.quarto)])
+def test_two_pages_with_the_planned_studies_and_a_site_address(tmp_path, renderer):
     """The capacity the handout is laid out for (analysis.figures.HANDOUT_STUDIES pooled
     studies, today's roster plus synthetic later trials) with a published address and its QR
-    code: two pages on A4 and on US Letter, type sizes kept."""
+    code: two pages on A4 and on US Letter, type sizes kept, with either renderer."""
+    import os
+    import sys
+
     from analysis.figures import HANDOUT_STUDIES
-    from tests.renderers import snapshot
+    from tests.renderers import INSTALL_HINT, quarto_command, snapshot, unavailable
     from tests.synthetic import FORMS, add_trial
 
     def pooled(root: Path) -> int:
         with open(root / "data" / "pooling.csv", encoding="utf-8", newline="") as fh:
             return sum(1 for r in csv.DictReader(fh) if r["sets"])
+    quarto = quarto_command() if renderer == "quarto" else None
+    if renderer == "quarto" and quarto is None:
+        unavailable("Quarto is not installed", INSTALL_HINT)
     root = tmp_path / "p"
     root.mkdir()
     snapshot(root, site_url="https://journal-club.example.org/ldn-fibromyalgia-reanalysis/")
@@ -453,16 +460,25 @@ def test_two_pages_with_the_planned_studies_and_a_site_address(tmp_path):
         add_trial(root, form)
     assert pooled(root) == HANDOUT_STUDIES
     for paper, (w, h) in PAPERS.items():
-        out = tmp_path / paper
-        render([root / "handout.qmd"], root=root, outdir=out, quiet=True,
-               overrides={"papersize": paper}, use_cache=False)
-        reader = PdfReader(out / "handout.pdf")
-        assert len(reader.pages) == 2, (paper, len(reader.pages))
+        if quarto:
+            env = {**os.environ, "QUARTO_PYTHON": sys.executable}
+            env.pop("SOURCE_DATE_EPOCH", None)
+            proc = subprocess.run([quarto, "render", "handout.qmd", "-M", f"papersize:{paper}",
+                                   "-o", f"handout-{paper}.pdf"], cwd=root, env=env,
+                                  capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            pdf = root / "_output" / f"handout-{paper}.pdf"
+        else:
+            render([root / "handout.qmd"], root=root, outdir=tmp_path / paper, quiet=True,
+                   overrides={"papersize": paper}, use_cache=False)
+            pdf = tmp_path / paper / "handout.pdf"
+        reader = PdfReader(pdf)
+        assert len(reader.pages) == 2, (renderer, paper, len(reader.pages))
         assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == \
             pytest.approx((w, h), abs=1.5)
         text = _norm(" ".join(p.extract_text() for p in reader.pages))
         assert "QR code on page 1" in text and "Testwoman" in text.replace(" ", ""), paper
-        assert not type_size_problems(reader), (paper, type_size_problems(reader)[:5])
+        assert not type_size_problems(reader), (renderer, paper, type_size_problems(reader)[:5])
 
 
 def test_the_prose_check_skips_raw_layout_blocks_only(tmp_path):
