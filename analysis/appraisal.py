@@ -265,7 +265,8 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give {paired_all_text(rs)}. "
+                 f"could give {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])} "
+                 f"({PAIRED_ALL_LABEL}). "
                  "Which should a crossover report, and is it still a finding?",
                  fmt.p(paired_range(rs)[1])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
