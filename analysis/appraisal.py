@@ -116,9 +116,11 @@ def paired_mark(rs) -> bool:
     return len(hits) == rs.n_splits
 
 
-def key_numbers_table(R) -> str:
+def key_numbers_table(R, *, all_versions: bool = False) -> str:
     """Published numbers beside what our recomputations give, with neutral marks computed from
-    the comparison ("agrees" only where the recomputation rounds to the published value)."""
+    the comparison ("agrees" only where the recomputation rounds to the published value);
+    ``all_versions`` adds to the paired row the range over every version of McNemar's test,
+    with its label (the handout, whose notes and questions quote that range)."""
     rs, pain, sec = R.responders, R.pain, R.secondary
     matching = W.matching_unpaired(rs)
     if matching:
@@ -135,10 +137,8 @@ def key_numbers_table(R) -> str:
          _mark(R.check("grim-n-vs-registry-baseline").agrees)],
         ["Responder P, unpaired tests", fmt.as_published(rs.reported_p), unpaired_cell, _mark(unpaired_agrees)],
         ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
-         f"{fmt.p(rs.headline.low)} to {fmt.p(rs.headline.high)} ({rs.headline.name})"
-         + (": depends on an unpublished split" if rs.headline.low != rs.headline.high else ""),
-         _mark(paired_mark(rs))],
-        ["NNT (95% CI), unpaired", "not given", rs.nnt_text, _mark(None)],
+         paired_row_text(rs, all_versions=all_versions), _mark(paired_mark(rs))],
+        ["NNT (95% CI), unpaired Newcombe", "not given", rs.nnt_text, _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)})", _mark(None)],
@@ -150,6 +150,75 @@ def key_numbers_table(R) -> str:
          "one still < " + fmt.as_published(ALPHA)],
     ]
     return md_table(["Number", "Abstract", "Recomputed", "Mark"], rows, "llll", widths=[27, 17, 42, 14])
+
+
+# The label of the widest paired range, printed beside it wherever the handout gives it, so
+# that it is never mistaken for the range under the version in force (rs.headline).
+PAIRED_ALL_LABEL = "any version of McNemar's test, any possible split"
+
+
+def paired_all_text(rs) -> str:
+    """The paired responder P over every version of McNemar's test (exact, mid-p, asymptotic)
+    and every possible split, with its label: '0.014 to 0.15 (any version ..., any ...)'."""
+    lo, hi = paired_range(rs)
+    return f"{fmt.p(lo)} to {fmt.p(hi)}, {PAIRED_ALL_LABEL}"
+
+
+def paired_row_text(rs, *, all_versions: bool = True) -> str:
+    """The key-numbers cell of the paired responder P: the range under the version in force
+    over the possible splits, then (``all_versions``) the range of ``paired_all_text`` with
+    the same label."""
+    h = rs.headline
+    lo, hi = paired_range(rs)
+    if h.low == h.high:
+        own = f"{fmt.p(h.low)} ({h.name})"
+    else:
+        own = f"{fmt.p(h.low)} to {fmt.p(h.high)} ({h.name}, by the unpublished split)"
+    if not all_versions or (fmt.p(lo), fmt.p(hi)) == (fmt.p(h.low), fmt.p(h.high)):
+        return own
+    return f"{own}; {fmt.p(lo)} to {fmt.p(hi)} ({PAIRED_ALL_LABEL})"
+
+
+def notice_words(R) -> str:
+    """What patients would notice, for the handout's bottom line: the responder-share anchor
+    first (IMMPACT judges a difference between treatments by the share of patients whose own
+    pain falls by a threshold, Dworkin et al. 2009: FINAL's shares), then the 2013 group means
+    against the thresholds for one patient's change, called a rough guide."""
+    from . import clinical
+    pkg, pain = R.pkg, R.pain
+    clin = clinical.anchor(pain, pkg)
+    t = clin.thresholds
+    share = (f"Whether patients would notice it is better judged by shares of patients (IMMPACT): in "
+             f"the later FINAL trial {fmt.pct(pkg.value('fin.pain-30pct.ldn'))} on LDN vs "
+             f"{fmt.pct(pkg.value('fin.pain-30pct.placebo'))} on placebo had more than "
+             f"{fmt.integer(t.moderate)}% less pain")
+    guide = "as a rough guide only (IMMPACT's thresholds are for one patient's change), "
+    if clinical.much_on_placebo(pain):
+        rough = (f"{guide}placebo's mean reduction in 2013 ({fmt.num(pain.placebo)}%) already counts as "
+                 f"{clin.placebo_band}")
+    else:
+        rough = (f"{guide}the 2013 mean reductions count as {clin.ldn_band} on LDN and "
+                 f"{clin.placebo_band} on placebo")
+    return f"{share}; {rough}."
+
+
+def post_words(R) -> str:
+    """What the blog post itself says, in two lines (paraphrase; a few words quoted): its
+    claim, the trial it rests on, the share it names and what it asks of clinicians."""
+    share = next((v.claimed for v in _verdicts(R) if v.claim_id == "c04"), "")
+    # typographic quotes and apostrophe: a string holding both ' and " reaches Quarto's inline
+    # output as its repr, with the apostrophe escaped ("clinician\\'s")
+    return (f"A clinician\u2019s blog post calls LDN \u201cpossibly a major breakthrough\u201d for "
+            f"fibromyalgia, citing the Stanford crossover trial of "
+            f"{fmt.integer(R.pkg.value('y13.n.participants.all'))} women. "
+            "It says LDN helps \u201ca meaningful proportion\u201d of patients"
+            + (f" (perhaps {share})" if share else "")
+            + ", with mild side effects, and urges clinicians to consider offering it.")
+
+
+def _verdicts(R):
+    from .claims import verdicts
+    return verdicts(R)
 
 
 def _short_test(name: str) -> str:
@@ -187,7 +256,7 @@ def critical_notes(R) -> list[str]:
         f"{W.later_count(R)} give g = {fmt.num(later.estimate, 2)} (95% CI "
         f"{fmt.ci(later.hk.low, later.hk.high, 2)}, Hartung\u2013Knapp).",
         f"**Responder P depends on the analysis.** {fmt.capital(W.unpaired_p_words(rs))}; the paired P "
-        f"({fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}) "
+        f"({paired_all_text(rs)}) "
         + ("cannot be determined from the published data." if W.paired_undetermined(rs)
            else "depends on the test and an unpublished split."),
         f"**Unequal periods, washout not described.** LDN {fmt.integer(des.weeks_ldn)} weeks, placebo "
@@ -213,7 +282,8 @@ def discussion_questions(R) -> list[Question]:
     g_later = fmt.num(later.estimate, 2)
     return [
         Question(f"The abstract reports P = {fmt.as_published(rs.reported_p)} for responders; a paired test "
-                 f"could give {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])}. "
+                 f"could give {fmt.p(paired_range(rs)[0])} to {fmt.p(paired_range(rs)[1])} "
+                 f"({PAIRED_ALL_LABEL}). "
                  "Which should a crossover report, and is it still a finding?",
                  fmt.p(paired_range(rs)[1])),
         Question(f"Placebo lasted {fmt.integer(des.weeks_placebo)} weeks and LDN "
@@ -310,8 +380,9 @@ GLOSSARY = [
     ("Regression to the mean", "people enrol when symptoms are bad; on average they improve "
      "afterwards whatever the treatment."),
 ]
-HANDOUT_TERMS = ("Paired vs unpaired test", "McNemar test, mid-p", "NNTB / NNTH",
-                 "Holm, Benjamini-Hochberg", "Hedges' g", "Hartung-Knapp interval",
+HANDOUT_TERMS = ("Paired vs unpaired test", "McNemar test, mid-p", "\u03c7\u00b2 (chi-squared) test",
+                 "Newcombe interval", "NNTB / NNTH", "GRIM test", "Holm, Benjamini-Hochberg",
+                 "IMMPACT thresholds", "Hedges' g", "Hartung-Knapp interval",
                  "Prediction interval")  # RoB 2 is named where it is used (handout headings)
 
 

@@ -7,6 +7,23 @@ from pathlib import Path
 from render import qmd
 
 
+_RAW_FENCE = re.compile(r"^\s*```\s*\{=\w+\}\s*$")
+
+
+def prose_lines(text: str):
+    """(index, line) of a Markdown chunk's lines, without the lines of raw blocks
+    (```{=typst} ... ```: page layout for one output format, not prose)."""
+    raw = False
+    for i, line in enumerate(text.splitlines()):
+        if raw:
+            raw = not line.strip().startswith("```")
+            continue
+        if _RAW_FENCE.match(line):
+            raw = True
+            continue
+        yield i, line
+
+
 def typed_numbers(path: Path, allowed: tuple[str, ...] = ("95%",)) -> list[str]:
     """Lines of prose that contain a digit not produced by an inline expression.
 
@@ -17,7 +34,7 @@ def typed_numbers(path: Path, allowed: tuple[str, ...] = ("95%",)) -> list[str]:
     for chunk in doc.chunks:
         if not isinstance(chunk, qmd.Markdown):
             continue
-        for i, line in enumerate(chunk.text.splitlines()):
+        for i, line in prose_lines(chunk.text):
             t = re.sub(r"`\{python\}[^`]*`", "", line)
             t = re.sub(r"@[\w-]+", "", t)
             t = re.sub(r"\{#[\w-]+\}", "", t)
@@ -74,7 +91,7 @@ def typed_number_words(path: Path, allowed: dict[str, str] | None = None) -> lis
     out = []
     for chunk in doc.chunks:
         if isinstance(chunk, qmd.Markdown):
-            for i, line in enumerate(chunk.text.splitlines()):
+            for i, line in prose_lines(chunk.text):
                 if offending(line):
                     out.append(f"{path.name}:{chunk.line + i}: {offending(line)} in {line.strip()[:80]}")
         else:
