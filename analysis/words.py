@@ -619,15 +619,3 @@ def splits_below_words(k: int, n: int) -> str:
     if k == n:
         return f"{'the only possible split gives' if n == 1 else 'all ' + fmt.words(n) + ' possible splits give'}"
     return f"{fmt.words(k)} of the {fmt.words(n)} possible splits give{'s' if k == 1 else ''}"
-
-
-def modest_words(pain, clin) -> str:
-    """The handout's reading of the pain difference: 'is modest: by the IMMPACT thresholds for
-    change patients notice, placebo alone reached the minimally important range' when much of
-    the relief also occurred on placebo (clinical.much_on_placebo), else where each condition fell."""
-    from .clinical import much_on_placebo
-    if much_on_placebo(pain):
-        return ("is modest: by the IMMPACT thresholds for change patients notice, placebo alone "
-                f"reached the {clin.placebo_band} range")
-    return ("is not graded by the IMMPACT thresholds (they grade change within a patient), by which "
-            f"LDN reached the {clin.ldn_band} range and placebo the {clin.placebo_band} range")
