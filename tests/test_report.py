@@ -127,3 +127,26 @@ def test_no_number_is_typed_into_prose():
     study, the interval level allowed)."""
     offenders = typed_numbers(ROOT / "report.qmd", allowed=("95%",))
     assert not offenders, offenders
+
+
+# A journal club pre-reads the main text in 15-20 minutes: at about 200 words a minute,
+# no more than 4,000 words before the appendices (issue 23, point 12: it was about 5,000).
+MAIN_TEXT_WORDS = 4000
+
+
+def test_main_text_is_a_pre_read_and_the_details_are_in_appendices(report):
+    html = report["html"].split("<main", 1)[1]
+    html = re.sub(r"<(script|style|svg|math|pre)\b.*?</\1>", " ", html, flags=re.S)
+    sections = re.split(r'<h1[^>]*\bid="([^"]+)"[^>]*>', html)
+    titles = {sections[i]: re.sub(r"<[^>]+>", "", sections[i + 1].split("</h1>", 1)[0]).strip()
+              for i in range(1, len(sections), 2)}
+    first_appendix = next(i for i in range(1, len(sections), 2) if "Appendix" in titles[sections[i]])
+    main = "".join(sections[i + 1] for i in range(1, first_appendix, 2))
+    main = re.sub(r"<(table|figcaption)\b.*?</\1>", " ", main, flags=re.S)
+    words = len(re.sub(r"<[^>]+>", " ", main).split())
+    assert 1500 < words <= MAIN_TEXT_WORDS, f"main text {words} words"
+    # the details a reader does not need for the verdicts are appendices, and the verdicts are not
+    for sid in ("sec-registry", "sec-grim", "sec-splits", "sec-power", "sec-secondary", "sec-conversion"):
+        assert "Appendix" in titles[sid], sid
+    for sid in ("sec-summary", "sec-recompute", "sec-critique", "sec-next", "sec-verdicts"):
+        assert "Appendix" not in titles[sid], sid
