@@ -138,7 +138,9 @@ def key_numbers_table(R, *, all_versions: bool = False) -> str:
         ["Responder P, unpaired tests", fmt.as_published(rs.reported_p), unpaired_cell, _mark(unpaired_agrees)],
         ["Responder P, paired (McNemar)", f"{fmt.as_published(rs.reported_p)} (test not stated)",
          paired_row_text(rs, all_versions=all_versions), _mark(paired_mark(rs))],
-        ["NNT (95% CI), unpaired Newcombe", "not given", rs.nnt_text, _mark(None)],
+        ["NNT (95% CI), unpaired Newcombe", "not given",
+         f"{rs.nnt_text}; paired, by split: through \u221e for "
+         f"{fmt.of(sum(INFINITY in sp.nnt_text for sp in rs.splits), len(rs.splits))}", _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)})", _mark(None)],
@@ -154,6 +156,7 @@ def key_numbers_table(R, *, all_versions: bool = False) -> str:
 
 # The label of the widest paired range, printed beside it wherever the handout gives it, so
 # that it is never mistaken for the range under the version in force (rs.headline).
+INFINITY = "\u221e"
 PAIRED_ALL_LABEL = "any version of McNemar's test, any possible split"
 
 
@@ -194,8 +197,8 @@ def notice_words(R) -> str:
              f"{fmt.integer(t.moderate)}% less pain")
     guide = "as a rough guide only (IMMPACT's thresholds are for one patient's change), "
     if clinical.much_on_placebo(pain):
-        rough = (f"{guide}placebo's mean reduction in 2013 ({fmt.num(pain.placebo)}%) already counts as "
-                 f"{clin.placebo_band}")
+        rough = (f"{guide}placebo's mean reduction in 2013 ({fmt.num(pain.placebo)}%) was already "
+                 f"{clin.placebo_words}")
     else:
         rough = (f"{guide}the 2013 mean reductions count as {clin.ldn_band} on LDN and "
                  f"{clin.placebo_band} on placebo")
@@ -265,7 +268,7 @@ def critical_notes(R) -> list[str]:
         "natural course and regression to the mean favour the later one.",
         f"**Blinding may have leaked.** Vivid dreams {fmt.pct(bl.dreams_ldn)} on LDN vs "
         f"{fmt.pct(bl.dreams_pbo)} on placebo (news report; denominators not given); "
-        "pain was self-reported; no blinding check reported.",
+        "pain was self-reported; guesses reportedly inaccurate, no numbers given.",
         f"**Many outcomes.** {fmt.capital(fmt.words(n_primary))} primary outcomes in the registry, "
         f"{fmt.words(len(sec.exploratory))} unregistered ones and a composite responder rule, none adjusted "
         f"in the abstract; pain's P adjusted across the registered {fmt.words(n_primary)} (Holm): "
@@ -560,7 +563,7 @@ def sensitivity_words(R) -> str:
 def later_intervals_words(ev) -> str:
     """', and each one's interval includes no effect' when every later trial's does."""
     trials = [ev.trials[k] for k in ev.sets["later trials"]]
-    return (", and each one's interval includes no effect" if all(t.low < 0 < t.high for t in trials)
+    return (", and each one's published or converted interval includes no effect" if all(t.low < 0 < t.high for t in trials)
             else "")
 
 

@@ -133,7 +133,7 @@ LATER_TRIALS_JUDGED = ("bested2023", "final2024", "innova")
 JUDGED_ON: dict[str, dict] = {
     "c02": {"numbers": {"yz09.n.fibromyalgia.all": 10.0, "yz09.dose.all": 50.0},
             "why": "one small single-dose laboratory study speaks against it"},
-    "c03": {"numbers": {}, "why": "mechanism; no trial tested it"},
+    "c03": {"numbers": {}, "why": "mechanism, not assessed in this review"},
     "c05": {"numbers": {"y13.conf.tolerability.ldn": 89.2, "y13.conf.tolerability.placebo": 89.4,
                         "fin.ae.ldn": 84.0, "fin.ae.placebo": 86.0, "inv.ae.ldn": 68.8,
                         "inv.ae.placebo": 72.0},
@@ -195,8 +195,9 @@ def stale_judgments(pkg) -> list[str]:
 
 # How each verdict is decided, in words (the rule in verdicts() does exactly this).
 RULES = {
-    "c01": "computed: not supported while the later trials' pooled Hartung-Knapp interval reaches "
-           "zero; partly supported if it shows a benefit",
+    "c01": "computed: out of date while the later trials' pooled Hartung-Knapp interval reaches "
+           "zero ('possibly' fitted one small positive trial when written); partly supported if it "
+           "shows a benefit",
     "c08": "computed: supported if the placebo period was shorter than the LDN period in a "
            "double-blind trial",
     "c09": "computed: supported if the published pain P is below alpha with less pain on LDN",
@@ -246,7 +247,7 @@ def verdicts(R) -> list[Verdict]:
     pain_sig = pain.p < ALPHA and pain.diff > 0
 
     # c01: a "possible major breakthrough" against the later trials' pool
-    c01 = (NOT_SUPPORTED if no_benefit_later else PARTLY)
+    c01 = (OUT_OF_DATE if no_benefit_later else PARTLY)
     # c12: more responders on LDN; the paired result decides how far
     if rs.x_ldn <= rs.x_pbo:
         c12 = NOT_SUPPORTED
@@ -280,19 +281,19 @@ def verdicts(R) -> list[Verdict]:
                   else "The later trials pooled also show a benefit.")
 
     judged = {
-        "c01": (c01, "'possible' rested on a single small trial; " + later_short,
-                f"One crossover trial of {des.randomized} women (analysed n probably {R.n}) found less "
-                f"pain on LDN; since then {not_later}, and the later randomized trials pool to "
-                f"{pooled_text(later)}."),
+        "c01": (c01, "‘possibly’ fitted one small positive trial; " + later_short,
+                f"True when written, as a 'possibly': one crossover trial of {des.randomized} women "
+                f"(analysed n probably {R.n}) and its pilot had found less pain on LDN; since then "
+                f"{not_later}, and the later randomized trials pool to {pooled_text(later)}."),
         "c02": (NOT_SUPPORTED, "a single dose did not change pain sensitivity (weak evidence)",
                 f"In a small randomized, double-blind laboratory crossover by the same first author, a single "
                 f"{fmt.as_published(v('yz09.dose.all'))} mg dose of naltrexone did not change experimental "
                 f"pain sensitivity in {fmt.integer(v('yz09.n.fibromyalgia.all'))} women with fibromyalgia "
                 "[PLoS One 2009]. Weak evidence: one dose, laboratory pain rather than daily pain, and few "
                 "women; no study tested daily use at that dose."),
-        "c03": (NOT_TESTABLE, "mechanism untested; the pain effect is the trials' question",
-                "That low doses spare the body's opioids is a hypothesis no trial tested; whether low "
-                f"doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
+        "c03": (NOT_ASSESSED, "a mechanism; this review looked at the pain effect",
+                "That low doses spare the body's opioids is a mechanism this review did not assess (none "
+                f"of the trials here tested it); whether low doses reduce pain is what the trials asked (below). A dose-finding study put the dose "
                 f"estimated to be effective in half of the women (ED50) at {fmt.num(v('df20.ed50'), 2)} mg."),
         "c04": (c_share, f"{fmt.pct(rs.pct_ldn)} responded on LDN, {fmt.pct(rs.pct_pbo)} on placebo; "
                          + ("the net gain depends on an unpublished split" if net_shown and net_splits < len(rs.splits)
@@ -381,8 +382,8 @@ def verdicts(R) -> list[Verdict]:
                 f"Mood was an exploratory outcome (not in the registry): reported {_p(sec.reported['mood'])}, "
                 f"Holm-adjusted for the abstract's {n_sec} secondary outcomes {_p(holm['mood'][0])}."),
         "c20": (NOT_SUPPORTED, "fatigue was measured and did not improve",
-                "Fatigue was measured in the trial (a primary outcome in the earliest stored registry "
-                "version, secondary in the abstract) and did not improve significantly (the P value is "
+                "Fatigue was measured in the trial (a registered primary outcome, secondary in the "
+                "abstract) and did not improve significantly (the P value is "
                 "not published); this does not rule out a small effect."),
         "c21": (NOT_SUPPORTED, "fatigue and mood were outcomes of this very trial",
                 f"Fatigue and mood were two of the {n_sec} secondary outcomes the abstract reports for the "

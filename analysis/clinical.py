@@ -51,10 +51,15 @@ def anchor(pain, pkg) -> SimpleNamespace:
     t = thresholds(pkg)
     rng = f"{fmt.integer(t.minimal_low)} to {fmt.integer(t.minimal_high)}%"
     ldn_band, placebo_band = band(pain.ldn, t), band(pain.placebo, t)
+    # a band that is a range (10 to 20%) is named as one: 18% lies within it by its lower bound,
+    # not above its upper (issue 23 review: "already minimally important" read it one way)
+    in_band = (f"within the range IMMPACT calls {placebo_band} ({rng})"
+               if placebo_band == "minimally important" else placebo_band)
     summary = (f"on LDN the mean reduction ({fmt.num(pain.ldn)}%) was {ldn_band}, but on placebo it "
-               f"({fmt.num(pain.placebo)}%) was already {placebo_band}: much of the relief on LDN also "
+               f"({fmt.num(pain.placebo)}%) was already {in_band}: much of the relief on LDN also "
                "occurred on placebo") if much_on_placebo(pain) else (
                f"on LDN the mean reduction ({fmt.num(pain.ldn)}%) was {ldn_band}, and on placebo "
                f"({fmt.num(pain.placebo)}%) {placebo_band}")
     return SimpleNamespace(thresholds=t, range_text=rng, ldn_band=ldn_band,
-                           placebo_band=placebo_band, summary=summary, reference=REFERENCE)
+                           placebo_band=placebo_band, placebo_words=in_band, summary=summary,
+                           reference=REFERENCE)

@@ -48,6 +48,8 @@ class RegistryHistory:
     days_paper_to_results_posted: int
     primary_registered: int     # primary outcomes in the earliest stored version
     secondary_registered: int
+    primary_original: int | None  # primary outcomes as first submitted (the record's tracking view)
+    primary_original_confirmed: bool  # False: read from the field's place, its label not stored
 
     @property
     def registered_after_start(self) -> bool:
@@ -63,6 +65,55 @@ class RegistryHistory:
         lo, hi = self.months_start_to_registered
         a, b = int(lo), round(hi)
         return f"about {fmt.words(a)} months" if a == b else f"{fmt.words(a)} to {fmt.words(b)} months"
+
+    @property
+    def original_same_count(self) -> bool:
+        """The record as first submitted lists as many primary outcomes as the 2012 version."""
+        return self.primary_original == self.primary_registered
+
+    def original_words(self) -> str:
+        """How the record's original primary outcomes are known: 'as first submitted in December
+        2007' with the caution that the stored copy lacks the field's label, or that they are not
+        stored."""
+        if self.primary_original is None:
+            return "what the record listed when first submitted is not stored"
+        when = f"as first submitted in {month_text(self.registered[:7])}"
+        return when if self.primary_original_confirmed else f"apparently {when}"
+
+    @property
+    def registered_during_trial(self) -> bool:
+        """First received after the start and before the study's completion."""
+        return self.registered_after_start and _day_range(self.registered)[1] < _day_range(self.end)[0]
+
+    def primary_since_words(self) -> str:
+        """Since when the record lists its primary outcomes, as far as the stored copies show:
+        'apparently as first submitted in December 2007, five to six months after the trial
+        started, during the trial', or, without the original list, the earliest stored version."""
+        if self.primary_original is not None and self.original_same_count:
+            return (f"{self.original_words()}, {self.start_gap_words()} after the trial started"
+                    + (", during the trial" if self.registered_during_trial else ""))
+        return (f"in the earliest version we could read, last updated {month_text(self.version_2012)}"
+                f"{' (after the trial ended)' if self.version_after_end_before_paper else ''}; "
+                "what it listed before is not stored")
+
+    def primary_since_short(self) -> str:
+        """The first clause of primary_since_words: since when, without how long after the start."""
+        if self.primary_original is not None and self.original_same_count:
+            return self.original_words()
+        return f"in the version of {month_text(self.version_2012)}"
+
+    def original_sentence(self) -> str:
+        """The appendix's account of the original primary outcomes and how sure it is."""
+        if self.primary_original is None:
+            return (f"What the record listed when it was first submitted in "
+                    f"{month_text(self.registered[:7])} is not stored.")
+        text = (f"The record's tabular view shows {fmt.words(self.primary_original)} outcomes, pain, "
+                "fatigue and sleep quality, after the current primary outcome and before the change "
+                "history: the place where that view gives the original primary outcome measures, those "
+                f"first submitted on {fmt.date(self.registered)}.")
+        if not self.primary_original_confirmed:
+            text += " The stored copy does not print the field's label, so this reading rests on its place."
+        return text
 
     def weeks_to_submission(self) -> int:
         return round(self.days_paper_to_results_submitted / 7)
@@ -115,4 +166,8 @@ def history(pkg, study_id: str = "younger2013") -> RegistryHistory:
         days_paper_to_results_posted=(_day_range(d("results-posted"))[0] - paper).days,
         primary_registered=int(pkg.value(f"{prefix}.reg2012.outcomes.primary.count")),
         secondary_registered=int(pkg.value(f"{prefix}.reg2012.outcomes.secondary.count")),
+        primary_original=(int(pkg.value(f"{prefix}.reg2007.outcomes.primary.count"))
+                          if f"{prefix}.reg2007.outcomes.primary.count" in pkg.numbers.index else None),
+        primary_original_confirmed=(bool(pkg.numbers.loc[f"{prefix}.reg2007.outcomes.primary.count", "confirmed"])
+                                    if f"{prefix}.reg2007.outcomes.primary.count" in pkg.numbers.index else False),
     )

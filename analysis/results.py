@@ -836,7 +836,7 @@ CONVERSIONS = {c.name: c for c in (
     Conversion("md_ci", "mean difference and CI", False),
     Conversion("cohens_d", "published Cohen's d", False),
     Conversion("paired_p", "P value, paired t, r", True),
-    Conversion("r_effect_size", "effect size r = Z/\u221aN, r", True),
+    Conversion("r_effect_size", "effect size read as r = Z/\u221aN (assumed), r", True),
     Conversion("parallel_p", "P value, two-sample t", False),
 )}
 assert set(CONVERSIONS) == set(CONVERSION_INPUTS), "analysis.data and analysis.results name the same conversions"

@@ -11,7 +11,7 @@ built by ``fmt.citation``) is interpreted.
 """
 from __future__ import annotations
 
-from . import fmt
+from . import fmt, registry
 from .claims import verdicts
 
 TAG_NAMES = {"A": "abstract", "R": "registry", "N": "news/secondary"}
@@ -134,10 +134,10 @@ def glance_table(R) -> str:
                             f"{tagged(p, 'y13.days.endpoint')} days of each condition, as % reduction "
                             "from baseline", "R"],
         ["Secondary outcomes", "satisfaction with life, positive mood, sleep quality, fatigue", "A"],
-        ["Registered outcomes", f"earliest stored registry version: "
-                                f"{fmt.words(int(p.value('y13.reg2012.outcomes.primary.count')))} primary "
-                                "(pain, sleep quality, fatigue), laboratory pain sensitivity secondary; "
-                                "satisfaction and mood not listed", "R"],
+        ["Registered outcomes", f"{fmt.words(int(p.value('y13.reg2012.outcomes.primary.count')))} primary "
+                                f"(pain, sleep quality, fatigue; {registry.history(p).primary_since_short()}), "
+                                "laboratory pain sensitivity secondary (2012 version); satisfaction and "
+                                "mood not listed", "R"],
         ["Analysed n", f"not stated in the abstract; {R.n} by the consistency check below", "computed"],
     ]
     return md_table(["Item", "What the trial did", "Source"], rows)

@@ -194,7 +194,9 @@ def later_benefit_words(R) -> str:
     if not hits:
         lead = ("the later randomized trial did not show" if k == 1 else
                 f"none of the {fmt.words(k)} later randomized trials showed")
-        each = "its interval includes" if k == 1 else "each one's interval includes"
+        # "published or converted": Bested et al. published no interval; theirs is our conversion
+        each = ("its published or converted interval includes" if k == 1
+                else "each one's published or converted interval includes")
         if any(zero_side(R.evidence.trials[s].low, R.evidence.trials[s].high) == "above" for s in ids):
             each = "no interval lies below"
         return f"{lead} a benefit on pain ({each} no effect)"
@@ -412,11 +414,6 @@ def paired_nnt_words(rs) -> str:
             f"splits and stays on the side of {side} for the other {fmt.words(len(other))}, those with "
             f"{fmt.join([str(s.a) for s in other])} women responding on both (the wider of these: "
             f"{widest.nnt_text})")
-
-
-def nnt_through_infinity(rs) -> bool:
-    """The NNT's interval runs through infinity when the responder difference's interval includes zero."""
-    return rs.rd.low <= 0 <= rs.rd.high
 
 
 # ---------------------------------------------------------------- design ----

@@ -113,7 +113,7 @@ def test_a_later_null_trial_changes_every_count(R, copy):
     assert v["c14"].reason == f"true when written; {fmt.words(k)} randomized trials since"
     assert f"{n_new} participants" in v["c14"].evidence
     assert f"none of the {fmt.words(k)} later randomized trials showed a benefit" in v["c01"].evidence
-    assert v["c01"].verdict == claims.NOT_SUPPORTED
+    assert v["c01"].verdict == claims.OUT_OF_DATE
     assert f"the {fmt.words(k)} later randomized trials give" in appraisal.critical_notes(S)[0]
     assert f"with only {fmt.words(k)} trials" in W.pooled_reading(S.evidence.pooled["later trials"])
     # the judgments that weighed the later trials ask to be re-read, naming the new trial
