@@ -183,3 +183,285 @@ def test_a_long_check_says_how_far_it_has_got(project, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert re.search(r"data check: data/numbers\.csv: \d+ rows read", err), err
     assert "recomputing the analysis" in err
+
+
+# ----------------------------------------------------- point 6: renderer ----
+
+def render(root: Path, tmp: Path, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "render", *args], root, clean_env(tmp / "tmp", **env), timeout=timeout)
+
+
+def leftovers(tmpdir: Path) -> list[str]:
+    return sorted(p.name for p in tmpdir.iterdir()) if tmpdir.exists() else []
+
+
+def doc(root: Path, name: str, code: str, fmt: str = "html") -> Path:
+    path = root / name
+    path.write_text(f"---\ntitle: Limits\nformat: {fmt}\n---\n\n# One\n\nText.\n\n"
+                    f"```{{python}}\n#| label: big\n{code}\n```\n", encoding="utf-8")
+    return path
+
+
+def with_previous_output(root: Path) -> dict[str, bytes]:
+    out = root / "_output"
+    out.mkdir(exist_ok=True)
+    (out / "report.html").write_bytes(SENTINEL)
+    (out / "notes.txt").write_bytes(b"kept\n")
+    return snapshot_dir(out)
+
+
+def snapshot_dir(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_a_cell_that_prints_too_much_is_stopped_with_a_clear_error(project, tmp_path):
+    """A cell printing 50 MB took 14.7 GB of memory; now it stops at the cap, named."""
+    from render.execute import MAX_CELL_OUTPUT_BYTES
+    before = with_previous_output(project)
+    chunk = MAX_CELL_OUTPUT_BYTES // 20
+    n = 50 * 1_000_000 // chunk  # 50 MB in all, as in the attack
+    doc(project, "loud.qmd", f"for i in range({n}):\n    print('x' * {chunk - 1})")
+    t0 = time.monotonic()
+    proc = render(project, tmp_path, "loud.qmd")
+    took = time.monotonic() - t0
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "render failed: loud.qmd:" in proc.stderr and "cell 'big'" in proc.stderr, proc.stderr
+    assert f"{MAX_CELL_OUTPUT_BYTES / 1e6:g} MB" in proc.stderr, proc.stderr
+    assert snapshot_dir(project / "_output") == before
+    assert leftovers(tmp_path / "tmp") == []
+    assert took < 120, took
+
+
+def test_the_cell_timeout_is_configurable_and_names_the_cell(project, tmp_path):
+    before = with_previous_output(project)
+    doc(project, "slow.qmd", "import time\ntime.sleep(60)")
+    t0 = time.monotonic()
+    proc = render(project, tmp_path, "slow.qmd", RENDER_CELL_TIMEOUT="2")
+    took = time.monotonic() - t0
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    err = [ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:")]
+    assert len(err) == 1, proc.stderr
+    assert err[0].startswith("render failed: slow.qmd:10: cell 'big'"), proc.stderr
+    assert "after 2 s" in err[0] and "RENDER_CELL_TIMEOUT" in err[0], proc.stderr
+    assert took < 45, took
+    assert snapshot_dir(project / "_output") == before
+    assert leftovers(tmp_path / "tmp") == []
+
+
+def test_a_bad_cell_timeout_is_refused_before_any_kernel_starts(project, tmp_path):
+    doc(project, "ok.qmd", "1 + 1")
+    proc = render(project, tmp_path, "ok.qmd", RENDER_CELL_TIMEOUT="ten")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "RENDER_CELL_TIMEOUT=ten" in proc.stderr, proc.stderr
+
+
+# ------------------------------------------- point 4: all outputs or none ----
+
+def small_docs(root: Path, kb: int = 0) -> list[Path]:
+    """Three documents, four outputs; with ``kb``, each HTML carries that much printed text."""
+    code = f"print('0123456789' * {kb * 100})" if kb else "1 + 1"
+    return [doc(root, "one.qmd", code), doc(root, "two.qmd", code),
+            doc(root, "three.qmd", code, fmt="\n  html: default\n  ipynb: default")]
+
+
+def no_staging_left(out: Path) -> None:
+    assert not [p.name for p in out.parent.iterdir() if ".staging-" in p.name or p.name.endswith(".previous")]
+    if out.exists():
+        assert not [p.name for p in out.iterdir() if p.name.startswith(".")], sorted(os.listdir(out))
+
+
+@pytest.mark.parametrize("fail_at", [1, 3])
+def test_a_failure_while_publishing_leaves_the_output_folder_as_it_was(project, tmp_path, monkeypatch, fail_at):
+    """Disk full after some outputs are written (simulated in-process: the `fail_at`-th
+    file written while publishing raises ENOSPC): before, report and handout were new,
+    slides and index old, and a .slides.html.part was left."""
+    import errno
+
+    from render import pipeline
+    before = with_previous_output(project)
+    docs = small_docs(project)
+    real, calls = shutil.copyfile, []
+
+    def copyfile(src, dst, *a, **kw):
+        if Path(dst).parent.resolve() in (project.resolve(), (project / "_output").resolve()) \
+                or ".staging-" in str(dst):  # a file written into or beside _output
+            calls.append(Path(dst).name)
+            if len(calls) == fail_at:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return real(src, dst, *a, **kw)
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    from render.errors import RenderError
+    with pytest.raises(RenderError) as info:
+        pipeline.render(docs, root=project, outdir=project / "_output", quiet=True, use_cache=False)
+    assert str(info.value).startswith("_output: writing "), str(info.value)
+    assert "No space left on device" in str(info.value)
+    assert snapshot_dir(project / "_output") == before
+    no_staging_left(project / "_output")
+
+
+def test_a_successful_render_publishes_every_output_and_keeps_older_files(project, tmp_path):
+    before = with_previous_output(project)
+    small_docs(project)
+    proc = render(project, tmp_path, "one.qmd", "two.qmd", "three.qmd", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    after = snapshot_dir(project / "_output")
+    assert sorted(after) == sorted([*before, "one.html", "two.html", "three.html", "three.ipynb"])
+    assert after["notes.txt"] == before["notes.txt"] and after["report.html"] == before["report.html"]
+    no_staging_left(project / "_output")
+    assert leftovers(tmp_path / "tmp") == []
+
+
+class Mount:
+    """A tmpfs mounted on ``path`` for the test (root only; skips otherwise)."""
+
+    def __init__(self, path: Path, options: str):
+        path.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.strip()}")
+        self.path = path
+
+    def close(self):
+        subprocess.run(["umount", "-l", str(self.path)], check=False)
+
+
+@pytest.mark.parametrize("where", ["on _output", "on the project"])
+def test_a_full_disk_leaves_the_output_folder_as_it_was(project, tmp_path, where):
+    """The attack itself: a small tmpfs (on _output/, or holding the whole project) that
+    fills up while the outputs are published. Before: a traceback, some outputs new and
+    some old, a .part file left behind."""
+    if where == "on _output":
+        root = project
+        mount = Mount(root / "_output", "size=600k")
+    else:
+        size = sum(p.stat().st_size + 4096 for p in project.rglob("*"))
+        mount = Mount(tmp_path / "disk", f"size={size // 1024 + 600}k")
+        root = mount.path / "project"
+        shutil.copytree(project, root)
+    try:
+        before = with_previous_output(root)
+        (root / "_output" / "one.html").write_bytes(b"old one\n")
+        before = snapshot_dir(root / "_output")
+        free = shutil.disk_usage(root / "_output").free
+        small_docs(root, kb=int(free / 1024 / 3 + 50))  # each output a third of the free space and more
+        proc = render(root, tmp_path, "one.qmd", "two.qmd", "three.qmd", "--quiet")
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:")]
+        assert len(lines) == 1 and lines[0].startswith("render failed: _output: writing "), proc.stderr
+        assert lines[0].endswith("No space left on device"), proc.stderr
+        assert snapshot_dir(root / "_output") == before
+        no_staging_left(root / "_output")
+        assert leftovers(tmp_path / "tmp") == []
+    finally:
+        mount.close()
+
+
+def test_a_read_only_output_folder_gives_one_line(project, tmp_path):
+    before = with_previous_output(project)
+    small_docs(project)
+    out = project / "_output"
+    mount = None
+    if os.geteuid() == 0:  # root writes through permissions: make it a read-only file system
+        keep = tmp_path / "keep"
+        shutil.copytree(out, keep)
+        mount = Mount(out, "ro,size=1m")
+        subprocess.run(["mount", "-o", "remount,rw", str(out)], check=True)
+        for p in keep.iterdir():
+            shutil.copy2(p, out / p.name)
+        subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
+    else:
+        out.chmod(0o555)
+    try:
+        proc = render(project, tmp_path, "one.qmd", "--quiet")
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
+        assert first.startswith("render failed: _output:") and "read-only" in first.lower(), proc.stderr
+        assert snapshot_dir(out) == before
+    finally:
+        if mount:
+            mount.close()
+        else:
+            out.chmod(0o755)
+
+
+def test_a_parameter_value_too_long_for_a_file_name_gives_one_line(project, tmp_path):
+    """-P r:0.3000...0 (240 characters) is a valid r, but report-r0.3000...html is not a
+    valid file name: before, an OSError traceback."""
+    value = "0." + "3" * 238
+    proc = render(project, tmp_path, "report.qmd", "-P", f"r:{value}", "--quiet")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
+    assert first.startswith("render failed: report.qmd: output name report-r0.333"), first
+    assert "longer than a file name may be" in first, first
+    assert leftovers(tmp_path / "tmp") == []
+
+
+SLOW = """---
+title: Slow
+format: html
+---
+
+# One
+
+```{python}
+#| label: slow
+import os, pathlib, time
+pathlib.Path("kernel.pid").write_text(str(os.getpid()))
+time.sleep(120)
+```
+"""
+
+
+def test_sigterm_stops_the_render_and_removes_staging_folders(project, tmp_path):
+    """SIGTERM (what `kill`, systemd and CI runners send) to a running render: staging
+    folders are removed and the kernel stopped. Before, Python's default for SIGTERM
+    exited at once and left the staging folder in TMPDIR (81 MB with 200,000 rows)."""
+    from tests.test_trust import alive
+    (project / "slow.qmd").write_text(SLOW, encoding="utf-8")
+    small_docs(project)
+    before = with_previous_output(project)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    err = tmp_path / "stderr.txt"
+    pidfile = project / "kernel.pid"
+    kernel = None
+    with open(err, "w") as fh:  # one.qmd, two.qmd finish and are staged while slow.qmd runs
+        proc = subprocess.Popen([sys.executable, "-m", "render", "one.qmd", "two.qmd", "slow.qmd"],
+                                cwd=project, env=clean_env(tmpdir), stdout=subprocess.DEVNULL, stderr=fh)
+    try:
+        deadline = time.monotonic() + 60
+        while not (pidfile.exists() and pidfile.read_text().strip()):
+            assert proc.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, "the kernel never started the slow cell"
+            time.sleep(0.1)
+        kernel = int(pidfile.read_text())
+        time.sleep(1.0)
+        assert leftovers(tmpdir), "no staging folder to clean up: the test would prove nothing"
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail("render did not exit within 15 s of SIGTERM")
+        stderr = err.read_text()
+        assert code == 143, stderr
+        assert "Traceback" not in stderr, stderr
+        assert "render stopped (SIGTERM): nothing in the output folder was changed." in stderr
+        assert snapshot_dir(project / "_output") == before
+        assert leftovers(tmpdir) == [], "staging folders left behind"
+        deadline = time.monotonic() + 10
+        while alive(kernel) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(kernel), f"kernel {kernel} outlived the render"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if kernel and alive(kernel):
+            os.kill(kernel, signal.SIGKILL)
