@@ -864,7 +864,8 @@ def _pooling_rules(tables: dict[str, _Table], files: dict[str, str]) -> list[Dat
             elif val is not None:
                 num = numbers.get(val)
                 if num is None:
-                    if col == "n":  # the other columns are foreign keys, reported already
+                    read = tables["numbers"].ok or tables["numbers"].rows  # else: not a second problem
+                    if col == "n" and read:  # the other columns are foreign keys, reported already
                         errors.append(DataError(
                             f"'{val}' is not a number_id in {files['numbers']}. Correct the id, or add the "
                             "missing row.", field=col, rule="foreign-key", **ctx))

@@ -137,9 +137,15 @@ def load_project(root: Path) -> dict:
     try:
         conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RenderError("_quarto.yml", mark.line + 1 if mark else None, "YAML",
-                          str(exc).splitlines()[0]) from None
+        # the line where the construct that failed begins, and what went wrong
+        # (as analysis.publish.yaml_problem words it for the data check)
+        context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+        cmark, pmark = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+        mark = cmark or pmark
+        text = (f"{context}: {problem}" if context else problem) if problem else str(exc).splitlines()[0]
+        if problem and cmark and pmark and pmark.line != cmark.line:
+            text += f" (line {pmark.line + 1})"
+        raise RenderError("_quarto.yml", mark.line + 1 if mark else None, "YAML", text) from None
     for key in conf:
         if key not in PROJECT_KEYS:
             raise RenderError("_quarto.yml", None, f"key '{key}'",

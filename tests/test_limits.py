@@ -150,8 +150,11 @@ def test_a_data_file_over_the_size_limit_is_refused(project):
     while len(path.read_bytes()) <= MAX_FILE_BYTES:
         rows += [[f"y13.bulk.x{len(rows)}{k}"] + base[1:] for k in range(2000)]
         _write(path, rows)
-    msg = one_problem(check(project), "data/numbers.csv")
+    proc = check(project)
+    msg = one_problem(proc, "data/numbers.csv")
     assert "MB" in msg and "at most" in msg, msg
+    # the unread file is one problem, not also every reference to its rows
+    assert len(problem_paragraphs(proc.stderr)) == 1, proc.stderr
 
 
 def test_the_problem_list_is_capped_with_the_total(project):
@@ -465,3 +468,36 @@ def test_sigterm_stops_the_render_and_removes_staging_folders(project, tmp_path)
             proc.wait()
         if kernel and alive(kernel):
             os.kill(kernel, signal.SIGKILL)
+
+
+# ------------------------------------ point 7: YAML errors keep their line ----
+
+def _break_yaml(root: Path, name: str, after: str, bad: str) -> int:
+    """Insert ``bad`` after the first line starting with ``after``; return its line number."""
+    path = root / name
+    lines = path.read_text(encoding="utf-8").split("\n")
+    i = next(i for i, ln in enumerate(lines) if ln.startswith(after)) + 1
+    lines.insert(i, bad)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return i + 1
+
+
+@pytest.mark.parametrize("name,after,bad", [
+    ("_quarto.yml", "project:", "  render-extra: [unclosed"),
+    ("CITATION.cff", "title:", "abstract: \"unclosed"),
+    ("CITATION.cff", "title:", "\tkeywords: tab"),
+])
+def test_malformed_yaml_keeps_its_line_through_make_report(project, tmp_path, name, after, bad):
+    """make report's recipe (tools/report.sh: the data check, then the render) on a
+    malformed _quarto.yml or CITATION.cff: the message names the file and the line.
+    Before, the data check said only 'not valid YAML: while parsing a flow sequence'."""
+    (project / "tools").mkdir()
+    shutil.copy2(ROOT / "tools" / "report.sh", project / "tools" / "report.sh")
+    before = with_previous_output(project)
+    line = _break_yaml(project, name, after, bad)
+    proc = run(["bash", "tools/report.sh"], project,
+               clean_env(tmp_path / "tmp", BIN=str(Path(sys.executable).parent), OFFLINE="1", OUT="_output"))
+    assert proc.returncode != 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert f"{name}, line {line}: not valid YAML" in proc.stderr, proc.stderr
+    assert snapshot_dir(project / "_output") == before
