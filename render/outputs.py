@@ -96,9 +96,11 @@ def _publish_beside(files: list[Path], outdir: Path) -> None:
             for f in files:
                 current = f"writing {f.name}"
                 dest = staging / f.name
-                if dest.is_symlink() or dest.exists():
+                if dest.is_dir() and not dest.is_symlink():
+                    shutil.rmtree(dest)
+                elif dest.is_symlink() or dest.exists():
                     dest.unlink()  # a hard link to the previous file: never write through it
-                shutil.copyfile(f, dest)
+                _copy(f, dest)
             current = "swapping in the new outputs"
             with _signals_held():
                 if outdir.exists():
@@ -122,7 +124,7 @@ def _publish_inside(files: list[Path], outdir: Path) -> None:
         try:
             for f in files:
                 current = f"writing {f.name}"
-                shutil.copyfile(f, staging / f.name)
+                _copy(f, staging / f.name)
             current = "swapping in the new outputs"
             with _signals_held():
                 try:
@@ -137,15 +139,26 @@ def _publish_inside(files: list[Path], outdir: Path) -> None:
                 except OSError:
                     for target, old in reversed(moved):  # put every previous file back
                         with contextlib.suppress(OSError):
-                            if old is not None:
-                                os.replace(old, target)
-                            else:
+                            if target.is_dir() and not target.is_symlink():
+                                shutil.rmtree(target)
+                            elif target.exists() or target.is_symlink():
                                 target.unlink()
+                            if old is not None:
+                                os.rename(old, target)
                     raise
         except OSError as exc:
             raise PublishError(exc, current) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _copy(src: Path, dest: Path) -> None:
+    """An output (a file, or a folder of them, as Quarto writes for a document whose
+    resources are not embedded) copied whole to ``dest``."""
+    if src.is_dir():
+        shutil.copytree(src, dest, symlinks=True)
+    else:
+        shutil.copyfile(src, dest)
 
 
 def _link_tree(src: Path, dest: Path) -> None:
@@ -211,3 +224,30 @@ def _signals_held():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m render.outputs STAGE OUTDIR: publish everything Quarto rendered into
+    STAGE (its --output-dir) into OUTDIR, all at once (tools/report.sh)."""
+    import sys
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m render.outputs STAGE OUTDIR", file=sys.stderr)
+        return 64
+    stage, outdir = Path(args[0]), Path(args[1])
+    files = sorted(stage.iterdir()) if stage.is_dir() else []
+    if not files:
+        print(f"publishing failed: {stage} holds no outputs; {outdir}/ was left as it was.",
+              file=sys.stderr)
+        return 1
+    try:
+        publish(files, outdir.resolve(), root=Path.cwd())
+    except PublishError as exc:
+        print(f"publishing failed: {outdir}: {exc.doing}: {exc.strerror}\n"
+              f"Nothing in {outdir}/ was changed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -501,3 +501,100 @@ def test_malformed_yaml_keeps_its_line_through_make_report(project, tmp_path, na
     assert "Traceback" not in proc.stderr, proc.stderr
     assert f"{name}, line {line}: not valid YAML" in proc.stderr, proc.stderr
     assert snapshot_dir(project / "_output") == before
+
+
+# ----------------------------- point 4 with real Quarto: tools/report.sh ----
+
+TINY_PROJECT = """project:
+  type: default
+  output-dir: _output
+  render:
+    - a.qmd
+    - b.qmd
+site-url: ""
+"""
+TINY_A = "---\ntitle: A\nformat: html\n---\n\nFirst document.\n"
+TINY_B = "---\ntitle: B\nformat: html\njupyter: python3\n---\n\nSecond document.\n\n```{{python}}\n{code}\n```\n"
+
+
+def quarto_project(project: Path, code: str) -> tuple[Path, dict]:
+    """The project's data, analysis and report.sh with two small documents for Quarto;
+    `make report`'s environment for tools/report.sh with Quarto on PATH."""
+    from tests.renderers import INSTALL_HINT, quarto_command, unavailable
+    quarto = quarto_command()
+    if quarto is None:
+        unavailable("Quarto is not installed", INSTALL_HINT)
+    (project / "tools").mkdir(exist_ok=True)
+    shutil.copy2(ROOT / "tools" / "report.sh", project / "tools" / "report.sh")
+    (project / "_quarto.yml").write_text(TINY_PROJECT, encoding="utf-8")
+    (project / "a.qmd").write_text(TINY_A, encoding="utf-8")
+    (project / "b.qmd").write_text(TINY_B.format(code=code), encoding="utf-8")
+    env = clean_env(project.parent / "tmp", BIN=str(Path(sys.executable).parent), OUT="_output",
+                    QUARTO_PYTHON=sys.executable)
+    env["PATH"] = os.pathsep.join([str(Path(quarto).parent), env.get("PATH", "")])
+    return project, env
+
+
+def no_quarto_staging(root: Path) -> None:
+    assert not [p.name for p in root.iterdir() if ".quarto-" in p.name or ".staging-" in p.name]
+    assert not [p.name for p in root.iterdir() if p.name.endswith("_files")]
+
+
+@pytest.mark.quarto
+def test_quarto_renders_into_a_staging_folder_and_publishes_on_success(project):
+    root, env = quarto_project(project, "print(1 + 1)")
+    before = with_previous_output(root)
+    proc = run(["bash", "tools/report.sh"], root, env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = snapshot_dir(root / "_output")
+    top = {name.split("/")[0] for name in after}  # without embed-resources: a_files/ and b_files/ too
+    assert top == {*before, "a.html", "b.html", "a_files", "b_files"}, sorted(top)
+    assert after["notes.txt"] == before["notes.txt"]
+    assert b"Second document" in after["b.html"]
+    no_quarto_staging(root)
+
+
+@pytest.mark.quarto
+def test_a_failed_quarto_render_leaves_the_output_folder_as_it_was(project):
+    """Quarto wrote into _output/ itself: a.qmd's output was new while b.qmd failed."""
+    root, env = quarto_project(project, "raise RuntimeError('planted failure')")
+    (root / "_output").mkdir()
+    (root / "_output" / "a.html").write_bytes(b"previous a\n")
+    before = with_previous_output(root)
+    proc = run(["bash", "tools/report.sh"], root, env, timeout=600)
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert "planted failure" in proc.stderr + proc.stdout
+    assert snapshot_dir(root / "_output") == before
+    no_quarto_staging(root)
+
+
+@pytest.mark.quarto
+def test_sigterm_during_a_quarto_render_removes_its_staging_folder(project):
+    root, env = quarto_project(project, "import os, pathlib, time\n"
+                                        "pathlib.Path('kernel.pid').write_text(str(os.getpid()))\n"
+                                        "time.sleep(120)")
+    before = with_previous_output(root)
+    pidfile = root / "kernel.pid"
+    proc = subprocess.Popen(["bash", "tools/report.sh"], cwd=root, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (pidfile.exists() and pidfile.read_text().strip()):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "Quarto never reached the slow cell"
+            time.sleep(0.2)
+        assert [p for p in root.iterdir() if ".quarto-" in p.name], "no staging folder: nothing to test"
+        os.killpg(proc.pid, signal.SIGTERM)  # as a terminal or CI runner stops a job
+        code = proc.wait(timeout=60)
+        assert code != 0
+        assert snapshot_dir(root / "_output") == before
+        no_quarto_staging(root)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        if pidfile.exists():
+            from tests.test_trust import alive
+            pid = int(pidfile.read_text() or 0)
+            if pid and alive(pid):
+                os.kill(pid, signal.SIGKILL)
