@@ -48,13 +48,15 @@ def publish(files: list[Path], outdir: Path, *, root: Path | None = None) -> Non
     anything fails (PublishError), none, with ``outdir`` exactly as it was."""
     outdir = Path(outdir)
     parent = outdir.parent
-    doing = f"creating the folder {parent}"
+    doing = "creating the folder it goes in"
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        doing = "writing the outputs"
         if outdir.exists() and not outdir.is_dir():
-            raise OSError(errno.ENOTDIR, "not a folder", str(outdir))
+            raise OSError(errno.ENOTDIR, "it is a file, not a folder", str(outdir))
         if outdir.exists() and not os.access(outdir, os.W_OK | os.X_OK):
-            raise OSError(errno.EACCES, "the folder is read-only (no write permission)", str(outdir))
+            raise OSError(errno.EACCES, "the folder is read-only (a read-only file system, or no "
+                          "write permission)", str(outdir))
         if _swappable(outdir, root):
             _publish_beside(files, outdir)
         else:
