@@ -334,16 +334,21 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
         table.ok = False
         return table, errors + [DataError(f"the file cannot be read ({exc.strerror or exc}). Check that "
                                           "it is a readable file.", file=fname, rule="missing-file")]
+    replaced = False
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         table.ok = False
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return table, errors + [DataError(
+        # one error with its line; the rows are still read (the bad bytes replaced), so
+        # that other files' references to them are not reported as further problems
+        errors.append(DataError(
             f"the file is not valid UTF-8: byte 0x{data[exc.start]:02X} at byte {column} of the line "
             f"({exc.reason}); it was probably saved as Latin-1 or Windows-1252. Save it as UTF-8.",
-            file=fname, line=line, rule="encoding")]
+            file=fname, line=line, rule="encoding"))
+        text = data.decode("utf-8", errors="replace")
+        replaced = True
     patterns = _Patterns(fields)
     started = last_said = time.monotonic()
     with io.StringIO(text, newline="") as fh, patterns:
@@ -375,6 +380,11 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
                     PROGRESS(f"{fname}: {rowno:,} rows read ({last_said - started:.0f} s)")
                 key_label = _key_label(cells, names, pk)
                 ctx = dict(file=fname, row=rowno, line=start, key=key_label)
+                if replaced and any("\ufffd" in c for c in cells):  # its bytes are not UTF-8:
+                    if pk and len(cells) == len(names):  # reported once above; the row exists
+                        key = tuple(cells[names.index(k)] for k in pk)  # (as it was meant, too)
+                        table.unread_keys |= {key, tuple(v.replace("\ufffd", "") for v in key)}
+                    continue
                 if len(cells) != len(names):
                     table.ok = False
                     if pk and all(names.index(k) < len(cells) for k in pk):
@@ -438,13 +448,13 @@ def _schema_errors(res: dict, dname: str) -> tuple[list[DataError], list[dict]]:
         need = want.get(name, "string")
         if ftype != need:
             errors.append(DataError(
-                f"{where}: field '{name}' has type '{ftype}', but the analysis reads it as '{need}' "
+                f"{where}: the type is '{ftype}', but the analysis reads this field as '{need}' "
                 f"(analysis/data.py FIELD_TYPES). Restore \"type\": \"{need}\".",
                 file=dname, field=name, rule="descriptor"))
             spec["type"] = need
         cons = spec.get("constraints") or {}
         if not isinstance(cons, dict):
-            errors.append(DataError(f"{where}: field '{name}' has constraints that are not an object. "
+            errors.append(DataError(f"{where}: the constraints are not an object. "
                                     "Give them as {\"required\": true, ...}.", file=dname, field=name,
                                     rule="descriptor"))
             cons = {}
@@ -456,30 +466,30 @@ def _schema_errors(res: dict, dname: str) -> tuple[list[DataError], list[dict]]:
                 re.compile(cons["pattern"])
             except (re.error, RecursionError, OverflowError) as exc:
                 errors.append(DataError(
-                    f"{where}: the pattern of field '{name}' is not a valid regular expression "
-                    f"({exc}). Correct it.", file=dname, field=name, rule="descriptor"))
+                    f"{where}: the pattern is not a valid regular expression ({exc}). Correct it.",
+                    file=dname, field=name, rule="descriptor"))
                 del cons["pattern"]
             else:
                 if need != "string":
-                    errors.append(DataError(f"{where}: field '{name}' is a {need}; a pattern applies "
+                    errors.append(DataError(f"{where}: the field is a {need}; a pattern applies "
                                             "only to a string. Remove the pattern.", file=dname,
                                             field=name, rule="descriptor"))
                     del cons["pattern"]
         for key in ("minimum", "maximum"):
             if key in cons and (need not in ("number", "integer", "year")
                                 or isinstance(cons[key], bool) or not isinstance(cons[key], (int, float))):
-                errors.append(DataError(f"{where}: field '{name}' has {key} {cons[key]!r}; {key} is a "
+                errors.append(DataError(f"{where}: {key} is {cons[key]!r}; {key} is a "
                                         "number and applies only to number and year fields. Correct "
                                         "or remove it.", file=dname, field=name, rule="descriptor"))
                 del cons[key]
         if "maxLength" in cons and (isinstance(cons["maxLength"], bool)
                                     or not isinstance(cons["maxLength"], int)):
-            errors.append(DataError(f"{where}: field '{name}' has maxLength {cons['maxLength']!r}, which "
+            errors.append(DataError(f"{where}: maxLength is {cons['maxLength']!r}, which "
                                     "is not a whole number. Correct it.", file=dname, field=name,
                                     rule="descriptor"))
             del cons["maxLength"]
         if "enum" in cons and not isinstance(cons["enum"], list):
-            errors.append(DataError(f"{where}: field '{name}' has an enum that is not a list. Correct "
+            errors.append(DataError(f"{where}: the enum is not a list. Correct "
                                     "it.", file=dname, field=name, rule="descriptor"))
             del cons["enum"]
         spec["constraints"] = cons
