@@ -12,8 +12,6 @@ cell's output; a configurable cell timeout.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
