@@ -867,6 +867,11 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
             raise RenderError(_where_out(outdir, root), None, exc.doing, str(exc.strerror)) from None
         timer.add("total", time.perf_counter() - t_all)
         return timer.stages
+    except OSError as exc:  # a full TMPDIR while staging: Python names no file for a failed write
+        shutdown_all()
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(stage)) from None
+        raise
     except BaseException:
         shutdown_all()  # a failure or Ctrl-C: stop every kernel still running
         raise

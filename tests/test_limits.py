@@ -596,3 +596,23 @@ def test_sigterm_during_a_quarto_render_removes_its_staging_folder(project):
             pid = int(pidfile.read_text() or 0)
             if pid and alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_full_temporary_folder_gives_one_line(project, tmp_path):
+    """TMPDIR fills up while the documents are converted: one line naming the
+    temporary folder (Python names no file for a failed write), nothing published."""
+    before = with_previous_output(project)
+    doc(project, "big.qmd", "print('0123456789' * 40000)")
+    mount = Mount(tmp_path / "smalltmp", "size=200k")
+    try:
+        env = clean_env(None)
+        env["TMPDIR"] = str(mount.path)
+        proc = run([sys.executable, "-m", "render", "big.qmd", "--quiet"], project, env)
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        first = next(ln for ln in proc.stderr.splitlines() if ln.startswith("render failed:"))
+        assert f"in the temporary folder {mount.path} (TMPDIR): No space left on device" in first, first
+        assert snapshot_dir(project / "_output") == before
+        assert leftovers(mount.path) == []
+    finally:
+        mount.close()
