@@ -23,6 +23,11 @@ import os
 import sys
 import time
 
+# At most this many problems are printed, then how many more there are: 200,000
+# duplicated rows printed 199,826 paragraphs (44 MB). The first few dozen say what
+# is wrong; the rest is usually the same mistake repeated.
+MAX_ERRORS_SHOWN = 50
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -38,15 +43,26 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m analysis [check | cite]", file=sys.stderr)
         return 64
     t0 = time.perf_counter()
+    from . import data
     from .data import DEFAULT_ROOT, load, validate
+    said: list[str] = []
+
+    def progress(text: str) -> None:  # on a long check (a large file): how far it has got
+        said.append(text)
+        print(f"  data check: {text}", file=sys.stderr, flush=True)
+    data.PROGRESS = progress
     project = DEFAULT_ROOT.parent
     errors = validate(bibliography=project / "references.bib", documents=sorted(project.glob("*.qmd")))
     if errors:
         where = "data/ and references.bib" if any(e.file == "references.bib" for e in errors) else "data/"
         print(f"data check failed: {len(errors)} problem(s) in {where}; nothing was rendered.\n",
               file=sys.stderr)
-        for e in errors:
+        for e in errors[:MAX_ERRORS_SHOWN]:
             print(f"- {e}\n", file=sys.stderr)
+        if len(errors) > MAX_ERRORS_SHOWN:
+            print(f"... and {len(errors) - MAX_ERRORS_SHOWN} more problem(s) not shown ({len(errors)} in "
+                  f"all; the first {MAX_ERRORS_SHOWN} are above). Fix these and run the check again.",
+                  file=sys.stderr)
         return 2
     # GRIM: the analysed n of the 2013 trial must be one that both responder
     # percentages allow; when several do, the report's parameter analysed_n says which.
@@ -58,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     # Every recomputation at the default assumptions: what would stop a render stops here.
+    if said:
+        progress("all files read; recomputing the analysis")
     try:
         g = compute(pkg).grim  # the GRIM part the render will use, computed once here
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, ArithmeticError) as exc:
         print(f"data check failed: the analysis cannot run on data/: {exc}\nNothing was rendered.",
               file=sys.stderr)
         return 2

@@ -12,14 +12,29 @@ checked for what can never be right there: control characters (tabs and line
 breaks included: a cell that needs two lines is two facts), HTML tags (``<``
 followed by a letter, ``/``, ``!`` or ``?``), more than ``MAX_TEXT_LENGTH``
 characters (or the field's own ``maxLength``), and in URL fields (``format:
-uri``) any scheme but http and https.
+uri``) any scheme but http and https, and Unicode format characters (category
+Cf: the right-to-left override U+202E, zero-width spaces, soft hyphens), which
+change what a reader sees without changing the stored text.
+
+Limits (issue 26), each with a message naming the file: a data file holds at most
+``MAX_FILE_BYTES``; a field's ``pattern`` in datapackage.json must compile and may
+take at most ``PATTERN_SECONDS`` over one file (a pattern such as ``^(a|aa)+$``
+takes time exponential in a cell's length); a number is finite and a count
+(statistic n or count) at most ``MAX_COUNT``; each field has the type the
+analysis computes with (``FIELD_TYPES``).
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
+import signal
+import stat
+import sys
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +66,34 @@ _CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"
 # for an honest edit while a cell stays short enough to read as one table row on
 # paper; anything longer is prose, which belongs in report.qmd, not in data/.
 MAX_TEXT_LENGTH = 300
+
+# Largest data file the check reads. The largest shipped file (numbers.csv) is 27 kB;
+# a numbers.csv of 1.1 MB (8,000 rows) renders the report in 30 s here instead of 7 s,
+# and 200,000 rows (22 MB) ran for more than ten minutes. 1 MB leaves thirty times
+# today's data while keeping a render within a minute.
+MAX_FILE_BYTES = 1_000_000
+# Longest a field's `pattern` may take over one file, all its cells together. An
+# ordinary pattern checks a cell in microseconds; a pattern with nested or
+# overlapping repetition (^(a|aa)+$) took 11.6 s on one 38-character cell, doubling
+# with each further character. Bounded with a timer (SIGALRM, main thread only).
+PATTERN_SECONDS = 1.0
+# Largest count (statistic n or count) the analysis accepts. A trial counts people or
+# events; 1e308 passed as a whole number and ended the analysis in an OverflowError.
+# Ten million is far above any trial and well inside exact floating-point integers.
+MAX_COUNT = 10_000_000
+# The type of every field that is not a string: the analysis computes with these,
+# so a descriptor that declares another type is an error (a number field changed to
+# a string ended the check in a TypeError). Every other field must be a string.
+FIELD_TYPES = {
+    "studies": {"year": "year", "randomized": "boolean"},
+    "numbers": {"value": "number", "low": "number", "high": "number", "confirmed": "boolean"},
+    "claims": {"claimed_value": "number"},
+    "dates": {"confirmed": "boolean"},
+}
+# While reading, say how far the check has got every PROGRESS_SECONDS when PROGRESS
+# is set (python -m analysis check sets it to print to stderr).
+PROGRESS = None
+PROGRESS_SECONDS = 2.0
 
 # Which source kinds carry which provenance tag (facts.md: A abstract, R registry, N news).
 # Every resource the package must hold (rob2: the RoB 2 judgments, appraisal kept as data).
@@ -590,13 +633,50 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
     pk = _pk_list(res)
     errors: list[DataError] = []
     table = _Table(rows=[], lines=[], ok=True)
+    dname = fname.rsplit("/", 1)[0] + "/" + DESCRIPTOR if "/" in fname else DESCRIPTOR
+    schema_errors, fields = _schema_errors(res, dname)
+    errors.extend(schema_errors)
     try:
-        fh = open(path, encoding="utf-8", newline="")
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):
+            table.ok = False
+            return table, errors + [DataError("this is not a regular file (a device, pipe or folder). "
+                                              "Restore the CSV file.", file=fname, rule="missing-file")]
+        if size > MAX_FILE_BYTES:
+            table.ok = False
+            return table, errors + [DataError(
+                f"the file is {size / 1e6:.1f} MB; a data file holds at most {MAX_FILE_BYTES / 1e6:g} MB "
+                "(analysis.data.MAX_FILE_BYTES: a larger table makes the check and the render slow). "
+                "Keep data/ to the published facts the report uses.", file=fname, rule="file-size")]
+        data = path.read_bytes()
     except FileNotFoundError:
         table.ok = False
-        return table, [DataError(f"the file is missing. Restore it, or remove resource '{res['name']}' "
-                                 "from datapackage.json.", file=fname, rule="missing-file")]
-    with fh:
+        return table, errors + [DataError(f"the file is missing. Restore it, or remove resource "
+                                          f"'{res['name']}' from datapackage.json.", file=fname,
+                                          rule="missing-file")]
+    except OSError as exc:
+        table.ok = False
+        return table, errors + [DataError(f"the file cannot be read ({exc.strerror or exc}). Check that "
+                                          "it is a readable file.", file=fname, rule="missing-file")]
+    replaced = False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        table.ok = False
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # one error with its line; the rows are still read (the bad bytes replaced), so
+        # that other files' references to them are not reported as further problems
+        errors.append(DataError(
+            f"the file is not valid UTF-8: byte 0x{data[exc.start]:02X} at byte {column} of the line "
+            f"({exc.reason}); it was probably saved as Latin-1 or Windows-1252. Save it as UTF-8.",
+            file=fname, line=line, rule="encoding"))
+        text = data.decode("utf-8", errors="replace")
+        replaced = True
+    patterns = _Patterns(fields)
+    started = last_said = time.monotonic()
+    with io.StringIO(text, newline="") as fh, patterns:
         reader = csv.reader(fh, strict=True)
         try:
             header = next(reader, None)
@@ -620,14 +700,22 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
                 if not cells:  # blank line
                     continue
                 rowno += 1
+                if PROGRESS is not None and time.monotonic() - last_said > PROGRESS_SECONDS:
+                    last_said = time.monotonic()
+                    PROGRESS(f"{fname}: {rowno:,} rows read ({last_said - started:.0f} s)")
                 key_label = _key_label(cells, names, pk)
                 ctx = dict(file=fname, row=rowno, line=start, key=key_label)
+                if replaced and any("\ufffd" in c for c in cells):  # its bytes are not UTF-8:
+                    if pk and len(cells) == len(names):  # reported once above; the row exists
+                        key = tuple(cells[names.index(k)] for k in pk)  # (as it was meant, too)
+                        table.unread_keys |= {key, tuple(v.replace("\ufffd", "") for v in key)}
+                    continue
                 if len(cells) != len(names):
                     table.ok = False
                     if pk and all(names.index(k) < len(cells) for k in pk):
                         # the row exists: references to it are not a second problem
                         key = [_cell(fields[names.index(k)], cells[names.index(k)], missing_values,
-                                     res["name"], ctx) for k in pk]
+                                     res["name"], ctx, patterns) for k in pk]
                         if not any(err for _, err in key):
                             table.unread_keys.add(tuple(value for value, _ in key))
                     errors.append(DataError(
@@ -637,7 +725,7 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
                     continue
                 typed: dict[str, Any] = {}
                 for spec, raw in zip(fields, cells):
-                    value, err = _cell(spec, raw, missing_values, res["name"], ctx)
+                    value, err = _cell(spec, raw, missing_values, res["name"], ctx, patterns)
                     if err:
                         errors.append(err)
                     typed[spec["name"]] = value
@@ -666,11 +754,131 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
             table.ok = False
             errors.append(DataError(f"the CSV cannot be parsed ({exc}). Check the quoting near this line.",
                                     file=fname, line=reader.line_num, rule="malformed-csv"))
-        except UnicodeDecodeError as exc:
-            table.ok = False
-            errors.append(DataError(f"the file is not valid UTF-8 ({exc.reason}). Save it as UTF-8.",
-                                    file=fname, rule="encoding"))
     return table, errors
+
+
+def _schema_errors(res: dict, dname: str) -> tuple[list[DataError], list[dict]]:
+    """What in one resource's schema the check cannot apply: a field type it does not
+    read, a type other than the one the analysis computes with (FIELD_TYPES), a pattern
+    that does not compile, a constraint of the wrong kind. Returns the errors and the
+    fields as the cells are to be read (with the analysis's type, so that a wrong
+    descriptor gives one error here, not one per cell and no crash later)."""
+    errors: list[DataError] = []
+    fields = []
+    want = FIELD_TYPES.get(res["name"], {})
+    where = f"resource '{res['name']}'"
+    for spec in res["schema"]["fields"]:
+        spec = dict(spec)
+        name, ftype = spec.get("name"), spec.get("type", "string")
+        need = want.get(name, "string")
+        if ftype != need:
+            errors.append(DataError(
+                f"{where}: the type is '{ftype}', but the analysis reads this field as '{need}' "
+                f"(analysis/data.py FIELD_TYPES). Restore \"type\": \"{need}\".",
+                file=dname, field=name, rule="descriptor"))
+            spec["type"] = need
+        cons = spec.get("constraints") or {}
+        if not isinstance(cons, dict):
+            errors.append(DataError(f"{where}: the constraints are not an object. "
+                                    "Give them as {\"required\": true, ...}.", file=dname, field=name,
+                                    rule="descriptor"))
+            cons = {}
+        cons = dict(cons)
+        if "pattern" in cons:
+            try:
+                if not isinstance(cons["pattern"], str):
+                    raise re.error("not a string")
+                re.compile(cons["pattern"])
+            except (re.error, RecursionError, OverflowError) as exc:
+                errors.append(DataError(
+                    f"{where}: the pattern is not a valid regular expression ({exc}). Correct it.",
+                    file=dname, field=name, rule="descriptor"))
+                del cons["pattern"]
+            else:
+                if need != "string":
+                    errors.append(DataError(f"{where}: the field is a {need}; a pattern applies "
+                                            "only to a string. Remove the pattern.", file=dname,
+                                            field=name, rule="descriptor"))
+                    del cons["pattern"]
+        for key in ("minimum", "maximum"):
+            if key in cons and (need not in ("number", "integer", "year")
+                                or isinstance(cons[key], bool) or not isinstance(cons[key], (int, float))):
+                errors.append(DataError(f"{where}: {key} is {cons[key]!r}; {key} is a "
+                                        "number and applies only to number and year fields. Correct "
+                                        "or remove it.", file=dname, field=name, rule="descriptor"))
+                del cons[key]
+        if "maxLength" in cons and (isinstance(cons["maxLength"], bool)
+                                    or not isinstance(cons["maxLength"], int)):
+            errors.append(DataError(f"{where}: maxLength is {cons['maxLength']!r}, which "
+                                    "is not a whole number. Correct it.", file=dname, field=name,
+                                    rule="descriptor"))
+            del cons["maxLength"]
+        if "enum" in cons and not isinstance(cons["enum"], list):
+            errors.append(DataError(f"{where}: the enum is not a list. Correct "
+                                    "it.", file=dname, field=name, rule="descriptor"))
+            del cons["enum"]
+        spec["constraints"] = cons
+        fields.append(spec)
+    return errors, fields
+
+
+class _PatternTimeout(Exception):
+    pass
+
+
+class _Patterns:
+    """Fields' patterns, matched within a time budget: PATTERN_SECONDS per field over
+    one file, enforced with a SIGALRM timer (Python's re checks for signals while it
+    backtracks). Outside the main thread, where signals cannot be handled, the match
+    runs without a bound. A field whose pattern ran out of time is not matched again
+    in that file (one error, not one per row)."""
+
+    def __init__(self, fields: list[dict]):
+        self.compiled = {f["name"]: re.compile(f["constraints"]["pattern"]) for f in fields
+                         if "pattern" in f.get("constraints", {})}
+        self.spent: dict[str, float] = {}
+        self.exhausted: set[str] = set()
+        self.armed = False
+        self.timed = False
+        self.previous = None
+
+    def __enter__(self):
+        self.timed = (bool(self.compiled) and hasattr(signal, "setitimer")
+                      and threading.current_thread() is threading.main_thread())
+        if self.timed:
+            self.previous = signal.signal(signal.SIGALRM, self._alarm)
+        return self
+
+    def __exit__(self, *exc):
+        if self.timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
+        return False
+
+    def _alarm(self, signum, frame):
+        if self.armed:
+            raise _PatternTimeout()
+
+    def fullmatch(self, name: str, raw: str) -> bool | None:
+        """Whether ``raw`` matches field ``name``'s pattern; None if the time ran out."""
+        if name in self.exhausted:
+            return True
+        pattern = self.compiled[name]
+        if not self.timed:
+            return pattern.fullmatch(raw) is not None
+        left = PATTERN_SECONDS - self.spent.get(name, 0.0)
+        t0 = time.perf_counter()
+        try:
+            self.armed = True
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+            return pattern.fullmatch(raw) is not None
+        except _PatternTimeout:
+            self.exhausted.add(name)
+            return None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.armed = False
+            self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t0
 
 
 def _key_label(cells: list[str], names: list[str], pk: list[str]) -> str | None:
@@ -707,7 +915,8 @@ def _header_error(header: list[str], names: list[str], fname: str) -> DataError 
                      field=names[pos], **ctx)
 
 
-def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: dict):
+def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: dict,
+          patterns: _Patterns | None = None):
     """Parse one cell by its field type and check its constraints; return (value, error or None)."""
     name, ftype = spec["name"], spec.get("type", "string")
     cons = spec.get("constraints", {})
@@ -730,13 +939,17 @@ def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: d
             return raw, DataError(f"'{raw}' is not a URI. Give a full address such as https://doi.org/...",
                                   field=name, rule="type", **ctx)
     elif ftype == "integer":
-        if not _INT_RE.match(raw):
-            return None, _type_error(raw, "an integer", name, ctx)
+        if not _INT_RE.match(raw) or len(raw) > 19:
+            return None, _type_error(_shown(raw), "an integer (at most 18 digits)", name, ctx)
         value = int(raw)
     elif ftype == "number":
         if not _NUM_RE.match(raw):
-            return None, _type_error(raw, "a number (digits with '.' as decimal point)", name, ctx)
+            return None, _type_error(_shown(raw), "a number (digits with '.' as decimal point)", name, ctx)
         value = float(raw)
+        if not math.isfinite(value):
+            return None, DataError(f"'{raw}' is too large to be a number the analysis can compute with "
+                                   f"(above {sys.float_info.max:.3g}). Correct the value.", field=name,
+                                   rule="type", **ctx)
     elif ftype == "boolean":
         trues, falses = spec.get("trueValues", _TRUE), spec.get("falseValues", _FALSE)
         if raw in trues:
@@ -756,9 +969,21 @@ def _cell(spec: dict, raw: str, missing_values: list[str], resource: str, ctx: d
         allowed = ", ".join(repr(v) for v in cons["enum"])
         return value, DataError(f"'{raw}' is not an allowed value. Use one of: {allowed}.",
                                 field=name, rule="enum", **ctx)
-    if "pattern" in cons and ftype == "string" and not re.fullmatch(cons["pattern"], raw):
-        return value, DataError(f"'{raw}' does not match the pattern {cons['pattern']}. Correct the value "
-                                f"({spec.get('description', '').rstrip('.')}).", field=name, rule="pattern", **ctx)
+    if "pattern" in cons and ftype == "string":
+        matched = (patterns.fullmatch(name, raw) if patterns is not None and name in patterns.compiled
+                   else re.fullmatch(cons["pattern"], raw) is not None)
+        if matched is None:
+            return value, DataError(
+                f"checking the cells of this field against its pattern {cons['pattern']} took more than "
+                f"{PATTERN_SECONDS:g} s (analysis.data.PATTERN_SECONDS), here on a {len(raw)}-character "
+                "cell. The pattern has nested or overlapping repetition, such as (a|aa)+, whose time "
+                "grows exponentially with the text: rewrite it in datapackage.json so that each "
+                "character can match only one way (for example a+).", field=name, rule="pattern-time",
+                **ctx)
+        if not matched:
+            return value, DataError(f"'{raw}' does not match the pattern {cons['pattern']}. Correct the "
+                                    f"value ({spec.get('description', '').rstrip('.')}).", field=name,
+                                    rule="pattern", **ctx)
     if "minimum" in cons and value < cons["minimum"]:
         return value, DataError(f"{raw} is below the minimum {cons['minimum']}. Correct the value.",
                                 field=name, rule="minimum", **ctx)
@@ -772,11 +997,18 @@ def _text_error(spec: dict, raw: str, ctx: dict) -> DataError | None:
     """The first rule a text cell breaks (control character, HTML tag, length, URL scheme), or None."""
     name = spec["name"]
     for i, ch in enumerate(raw):
-        if unicodedata.category(ch) == "Cc" or ch in _CONTROL_NAMES:
+        category = unicodedata.category(ch)
+        if category == "Cc" or ch in _CONTROL_NAMES:
             what = _CONTROL_NAMES.get(ch, f"the control character U+{ord(ch):04X}")
             return DataError(f"the text holds {what} at character {i + 1}. A cell is one line of plain "
                              "text: replace it with a space or remove it.",
                              field=name, rule="control-character", **ctx)
+        if category == "Cf":
+            return DataError(f"the text holds the invisible format character U+{ord(ch):04X} "
+                             f"({unicodedata.name(ch, 'unnamed')}) at character {i + 1}; such characters "
+                             "change how text looks (a right-to-left override shows it reversed) without "
+                             "changing what is stored. Remove it.",
+                             field=name, rule="format-character", **ctx)
     m = _TAG_RE.search(raw)
     if m:
         end = raw.find(">", m.start())
@@ -795,6 +1027,11 @@ def _text_error(spec: dict, raw: str, ctx: dict) -> DataError | None:
                          f"{' or '.join(_URL_SCHEMES)}. Give the source's https:// address.",
                          field=name, rule="url-scheme", **ctx)
     return None
+
+
+def _shown(raw: str) -> str:
+    """A cell as quoted in a message: whole when short, else its start and its length."""
+    return raw if len(raw) <= 60 else f"{raw[:40]}... ({len(raw)} characters)"
 
 
 def _type_error(raw: str, what: str, name: str, ctx: dict) -> DataError:
@@ -962,7 +1199,8 @@ def _pooling_rules(tables: dict[str, _Table], files: dict[str, str]) -> list[Dat
             elif val is not None:
                 num = numbers.get(val)
                 if num is None:
-                    if col == "n":  # the other columns are foreign keys, reported already
+                    read = tables["numbers"].ok or tables["numbers"].rows  # else: not a second problem
+                    if col == "n" and read:  # the other columns are foreign keys, reported already
                         errors.append(DataError(
                             f"'{val}' is not a number_id in {files['numbers']}. Correct the id, or add the "
                             "missing row.", field=col, rule="foreign-key", **ctx))
@@ -1048,9 +1286,9 @@ def _number_rule(r: dict, studies: dict, sources: dict, files: dict) -> tuple[st
         what = "I² value" if stat == "i2" else "percentage"
         return (f"{what} {v:g} is outside [0, 100]. Correct the value, or use statistic percent_change "
                 "for a change that can fall outside that range.", "value", "percent-range")
-    if stat in ("n", "count") and (v < 0 or v != int(v)):
-        return (f"a count of {v:g} is not a whole number of at least 0. Correct the value or the statistic.",
-                "value", "count")
+    if stat in ("n", "count") and (v < 0 or v > MAX_COUNT or v != int(v)):
+        return (f"a count of {v:g} is not a whole number from 0 to {MAX_COUNT:,} (analysis.data.MAX_COUNT). "
+                "Correct the value or the statistic.", "value", "count")
     if (lo is None) != (hi is None):
         missing = "high" if hi is None else "low"
         return (f"the interval has only one limit. Fill in '{missing}' as well, or leave both empty.",

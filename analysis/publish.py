@@ -58,6 +58,21 @@ def check_url(value, *, where: str, key: str = "site-url") -> str | None:
     return text
 
 
+def yaml_problem(exc: Exception) -> tuple[int | None, str]:
+    """A YAML syntax error as (line, text): the line where the construct that failed
+    begins (PyYAML's context mark, else its problem mark), and both what was being
+    read and what went wrong, with the problem's own line when it is another."""
+    context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+    cmark, pmark = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+    mark = cmark or pmark
+    if not problem:
+        return (mark.line + 1 if mark else None), str(exc).splitlines()[0]
+    text = f"{context}: {problem}" if context else problem
+    if cmark and pmark and pmark.line != cmark.line:
+        text += f" (line {pmark.line + 1})"
+    return (mark.line + 1 if mark else None), text
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise PublishError(f"{path.name}: not found in {path.parent.name or '.'}; "
@@ -65,7 +80,12 @@ def _read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise PublishError(f"{path.name}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        line, text = yaml_problem(exc)
+        where = f"{path.name}, line {line}" if line else path.name
+        raise PublishError(f"{where}: not valid YAML: {text}. Correct the syntax there.") from None
+    except UnicodeDecodeError as exc:
+        raise PublishError(f"{path.name}: not valid UTF-8 ({exc.reason} at byte {exc.start}); "
+                           "save it as UTF-8") from None
     if not isinstance(data, dict):
         raise PublishError(f"{path.name}: expected a mapping of keys at the top level")
     return data

@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from .errors import RenderError
@@ -28,6 +30,31 @@ def _slides_without_reveal(path: Path, root: Path) -> bool:
           "is missing); run npm ci (make report does when npm is installed) and render again",
           file=sys.stderr)
     return True
+
+
+class Terminated(BaseException):
+    """SIGTERM: unwinds the render like Ctrl-C, so that kernels are stopped and staging
+    folders removed (Python's default for SIGTERM exits without any cleanup)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+def _os_error(exc: OSError, root: Path) -> str:
+    """An OSError as one line: what failed, on which path (relative to the project,
+    or in the temporary folder), and why."""
+    path = exc.filename
+    where = "a file"
+    if path:
+        p = Path(os.fsdecode(path))
+        try:
+            where = p.resolve().relative_to(root.resolve()).as_posix()
+        except (ValueError, OSError):
+            tmp = Path(tempfile.gettempdir())
+            where = (f"{p.name} in the temporary folder {tmp} (TMPDIR)"
+                     if tmp in p.parents else str(p))
+    return f"{where}: {exc.strerror or exc}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     root = Path.cwd()
+    previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
         project = load_project(root).get("project", {}) or {}
         files = args.files or [root / f for f in project.get("render", [])] or sorted(root.glob("*.qmd"))
@@ -91,6 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("render interrupted: nothing in the output folder was changed.", file=sys.stderr)
         return 130
+    except Terminated:
+        print("render stopped (SIGTERM): nothing in the output folder was changed.", file=sys.stderr)
+        return 143
+    except OSError as exc:  # a full disk, a read-only folder, a name too long: one line, no traceback
+        if debug:
+            raise
+        print(f"render failed: {_os_error(exc, root)}\nNothing in the output folder was changed.",
+              file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
     return 0
 
 

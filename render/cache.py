@@ -162,13 +162,32 @@ def load(root: Path, doc: Document, k: str, say=None):
 
 def store(root: Path, doc: Document, k: str, results: list) -> None:
     path = _path(root, doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
     body = json.dumps(results, sort_keys=True)
     entry = {"version": VERSION, "key": k, "digest": hashlib.sha256(body.encode()).hexdigest(),
              "results": results}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entry), encoding="utf-8")
-    tmp.replace(path)
+    _write(tmp, json.dumps(entry).encode(), path)
+
+
+def _write(tmp: Path, data: bytes, path: Path) -> bool:
+    """``data`` into ``path`` through ``tmp``; the cache is an optimisation, so a file
+    that cannot be written (a full disk, a read-only folder) is a note, not a failure."""
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return True
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        print(f"  note: the render cache could not write {path.name} ({exc.strerror or exc}); "
+              "going on without it", file=sys.stderr, flush=True)
+        return False
 
 
 def pack(doc: Document, results: list) -> dict:
@@ -229,10 +248,11 @@ def load_output(root: Path, name: str, k: str) -> bytes | None:
 
 def store_output(root: Path, name: str, k: str, data: bytes) -> None:
     base = cache_dir(root) / "out"
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = base / f".{name}.tmp"
-    tmp.write_bytes(data)
-    tmp.replace(base / name)
-    meta = base / f".{name}.json.tmp"
-    meta.write_text(json.dumps({"key": k, "digest": hashlib.sha256(data).hexdigest()}), encoding="utf-8")
-    meta.replace(base / f"{name}.json")
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if _write(base / f".{name}.tmp", data, base / name):
+        _write(base / f".{name}.json.tmp",
+               json.dumps({"key": k, "digest": hashlib.sha256(data).hexdigest()}).encode(),
+               base / f"{name}.json")

@@ -17,6 +17,28 @@ from .qmd import Cell, Document, Markdown
 
 INLINE_MIME = "application/json"
 
+# Limits on a document's code (issue 26): how long one cell may run, and how much
+# output it may send. The cell timeout is RENDER_CELL_TIMEOUT seconds (default 600,
+# nbclient's usual value; 0 turns it off), the output cap MAX_CELL_OUTPUT_BYTES.
+# The largest output of any cell today is a figure of 0.11 MB (the whole report's
+# outputs are 0.35 MB); a cell that printed 50 MB took 14.7 GB of memory, and 1 MB
+# of short printed lines still takes typst about 2 minutes and 0.7 GB here (a PDF of
+# some 1,500 pages), so the cap is 1 MB, nine times the largest output.
+TIMEOUT_VARIABLE = "RENDER_CELL_TIMEOUT"
+DEFAULT_TIMEOUT = 600
+MAX_CELL_OUTPUT_BYTES = 1_000_000
+
+
+def cell_timeout() -> int | None:
+    """Seconds a cell may run: RENDER_CELL_TIMEOUT, else 600; None when it is 0 (no limit)."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    if not re.fullmatch(r"\d{1,7}", raw):
+        raise RenderError("environment", None, f"{TIMEOUT_VARIABLE}={raw[:40]}",
+                          "expected a whole number of seconds a cell may run (0: no limit)")
+    return int(raw) or None
+
 # Run first, hidden: figure format and reproducible SVG output. Quarto does the
 # equivalent set-up from `fig-format: svg`.
 SETUP = r'''
@@ -54,12 +76,20 @@ def __render_inline__(sources):
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def execute(doc: Document, *, cwd: Path, name: str, timeout: int = 600,
+def execute(doc: Document, *, cwd: Path, name: str, timeout: int | None | str = "env",
             progress=None, kernel: "Kernel | None" = None) -> list:
     """Execute ``doc``'s cells and inline expressions; return per-chunk outputs.
 
     ``kernel``: one started ahead with :func:`start_kernel`; it is used once
-    and shut down here. Without it, a kernel is started now."""
+    and shut down here. Without it, a kernel is started now. ``timeout``: seconds per
+    cell, None for no limit; by default RENDER_CELL_TIMEOUT's (cell_timeout())."""
+    if timeout == "env":
+        try:
+            timeout = cell_timeout()
+        except RenderError:
+            if kernel is not None:
+                kernel.shutdown()
+            raise
     # Cells in document order, then (as Quarto does) every inline expression,
     # evaluated after all cells have run. INLINE marks that last cell.
     plan: list[tuple[int, str]] = [(k, c.source) for k, c in enumerate(doc.chunks)
@@ -154,15 +184,60 @@ def start_kernel(cwd: Path) -> Kernel:
     return kernel
 
 
+def _output_size(msg: dict) -> int:
+    """About how many bytes an output message adds (its text, or its data's)."""
+    content = msg.get("content") or {}
+    if msg.get("msg_type") == "stream":
+        return len(content.get("text") or "")
+    if msg.get("msg_type") == "error":
+        return sum(len(t) for t in content.get("traceback") or [])
+    size = 0
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(repr(value))
+    return size
+
+
+def _client_class():
+    """nbclient's NotebookClient with a cap on each cell's output: past
+    MAX_CELL_OUTPUT_BYTES the output is dropped and the kernel stopped, so the cell
+    ends (nbclient then reports the kernel dead) and memory stays bounded."""
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        def __init__(self, *args, stop_kernel, **kw):
+            super().__init__(*args, **kw)
+            self.stop_kernel = stop_kernel
+            self.sizes: dict[int, int] = {}
+            self.too_big: int | None = None  # the cell (index) whose output went over the cap
+
+        def output(self, outs, msg, display_id, cell_index):
+            if self.too_big is not None:
+                return None
+            size = self.sizes.get(cell_index, 0) + _output_size(msg)
+            self.sizes[cell_index] = size
+            if size > MAX_CELL_OUTPUT_BYTES:
+                self.too_big = cell_index
+                self.stop_kernel()
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return CappedClient
+
+
 def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None:
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(code) for code in [SETUP] + [c for _, c in plan]]
-    client = NotebookClient(nb, km=kernel.km, timeout=timeout,
-                            resources={"metadata": {"path": str(kernel.cwd)}})
+
+    def stop_kernel() -> None:
+        try:
+            kernel.km.provisioner.process.kill()
+        except Exception:  # already gone
+            pass
+    client = _client_class()(nb, km=kernel.km, timeout=timeout, stop_kernel=stop_kernel,
+                             resources={"metadata": {"path": str(kernel.cwd)}})
     try:
         with client.setup_kernel():  # the kernel is running: this connects and waits for it
             for n, cell in enumerate(nb.cells):
@@ -170,10 +245,32 @@ def _run(plan, doc, *, kernel: Kernel, name, timeout, progress, outputs) -> None
                 chunk = doc.chunks[k] if k is not None and k != INLINE else None
                 if progress and chunk is not None:
                     progress(chunk.label)
+                where = (f"cell '{chunk.label}' (starts at line {chunk.line})" if chunk is not None
+                         else "the inline expressions" if k == INLINE else "the renderer's set-up cell")
+                line = chunk.line if chunk is not None else None
+                too_big = RenderError(name, line, where,
+                                      f"its output passed {MAX_CELL_OUTPUT_BYTES / 1e6:g} MB, the most a "
+                                      "cell may print or display (render.execute.MAX_CELL_OUTPUT_BYTES); "
+                                      "stopped. Print a summary instead (the head of a table, a count)")
                 try:
                     client.execute_cell(cell, n)
+                    if client.too_big == n:  # the cell ended before the kernel was stopped
+                        raise too_big
                 except CellExecutionError as exc:
                     raise _cell_error(exc, chunk, name, cell.get("execution_count")) from None
+                except CellTimeoutError:
+                    raise RenderError(name, line, where,
+                                      f"still running after {timeout} s, the cell timeout; stopped. "
+                                      f"If it needs longer, set {TIMEOUT_VARIABLE} to the seconds a cell "
+                                      f"may run (0: no limit), e.g. {TIMEOUT_VARIABLE}={timeout * 2} "
+                                      "make report") from None
+                except DeadKernelError:
+                    if client.too_big == n:
+                        raise too_big from None
+                    if kernel.cancelled:
+                        raise
+                    raise RenderError(name, line, where, "the Python kernel died while the cell ran "
+                                      "(out of memory, or the process was killed)") from None
                 if k is not None:
                     outputs[k] = coalesce_streams([dict(o) for o in cell.outputs])
     finally:

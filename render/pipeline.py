@@ -4,7 +4,9 @@ without Quarto.
 Stages per document: parse → execute (one kernel) → assemble Markdown per
 format → pandoc (HTML; reveal.js slides; Typst source) → typst (PDF). Everything is written to a
 staging folder first; ``_output/`` is touched only after every document and
-format has succeeded, so a failed render leaves the previous outputs intact.
+format has succeeded, and then all at once (render/outputs.py: the outputs are
+staged beside it and swapped in), so a failed render, a full disk included,
+leaves the previous outputs intact.
 """
 from __future__ import annotations
 
@@ -140,9 +142,15 @@ def load_project(root: Path) -> dict:
     try:
         conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RenderError("_quarto.yml", mark.line + 1 if mark else None, "YAML",
-                          str(exc).splitlines()[0]) from None
+        # the line where the construct that failed begins, and what went wrong
+        # (as analysis.publish.yaml_problem words it for the data check)
+        context, problem = getattr(exc, "context", None), getattr(exc, "problem", None)
+        cmark, pmark = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+        mark = cmark or pmark
+        text = (f"{context}: {problem}" if context else problem) if problem else str(exc).splitlines()[0]
+        if problem and cmark and pmark and pmark.line != cmark.line:
+            text += f" (line {pmark.line + 1})"
+        raise RenderError("_quarto.yml", mark.line + 1 if mark else None, "YAML", text) from None
     for key in conf:
         if key not in PROJECT_KEYS:
             raise RenderError("_quarto.yml", None, f"key '{key}'",
@@ -838,6 +846,30 @@ def compile_typst(typ: Path, out: Path, *, root: Path, name: str, epoch: str,
         raise RenderError(name, None, "typst", text) from None
 
 
+def _where_out(path: Path, root: Path) -> str:
+    """A path as a message names it: relative to the project when inside it."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
+MAX_NAME_BYTES = 255  # the longest file name most file systems allow (NAME_MAX)
+
+
+def check_output_names(job: "Job") -> None:
+    """An output name the file system can hold: -P values become part of it
+    (report-r0.3.html), and a 240-character value ended in an OSError."""
+    for fmt in job.formats:
+        name = job.doc.stem + FORMATS[fmt][1]
+        longest = f".{name}.json.tmp"  # the output cache's temporary file for it
+        if len(longest.encode()) > MAX_NAME_BYTES:
+            raise RenderError(job.name, None, f"output name {name[:60]}...",
+                              f"{len(name.encode())} bytes, longer than a file name may be "
+                              f"({MAX_NAME_BYTES} bytes, less {len(longest) - len(name)} for the "
+                              "render cache's names); the -P values are part of it: give shorter ones")
+
+
 def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
            keep: bool = False, overrides: dict | None = None, use_cache: bool = True,
            params: dict | None = None) -> dict:
@@ -857,6 +889,10 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
     t0 = time.perf_counter()
     jobs = [prepare(p, root=root, project=project, epoch=epoch, overrides=overrides, params=params)
             for p in paths]
+    for j in jobs:
+        check_output_names(j)
+    from .execute import cell_timeout
+    cell_timeout()  # a bad RENDER_CELL_TIMEOUT stops the render before any kernel starts
     timer.add("parse", time.perf_counter() - t0)
     stage = Path(tempfile.mkdtemp(prefix="render-"))
     pool = ThreadPoolExecutor(max_workers=max(2, 4 * len(jobs)))
@@ -888,13 +924,20 @@ def render(paths: list[Path], *, root: Path, outdir: Path, quiet: bool = False,
 
         produced = [f.result() for d in [pool.submit(document, j) for j in jobs]
                     for f in d.result()]
-        outdir.mkdir(parents=True, exist_ok=True)
-        for f in produced:  # each file appears whole or not at all
-            part = outdir / f".{f.name}.part"
-            shutil.copyfile(f, part)
-            os.replace(part, outdir / f.name)
+        # all outputs or none: staged beside (or, on a mount point, inside) the output
+        # folder, then swapped in (render/outputs.py)
+        from .outputs import PublishError, publish
+        try:
+            publish(produced, outdir, root=root)
+        except PublishError as exc:
+            raise RenderError(_where_out(outdir, root), None, exc.doing, str(exc.strerror)) from None
         timer.add("total", time.perf_counter() - t_all)
         return timer.stages
+    except OSError as exc:  # a full TMPDIR while staging: Python names no file for a failed write
+        shutdown_all()
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(stage)) from None
+        raise
     except BaseException:
         shutdown_all()  # a failure or Ctrl-C: stop every kernel still running
         raise

@@ -18,6 +18,40 @@ OFFLINE="${OFFLINE:-}"
 
 fail() { echo "make report: $*" >&2; exit 2; }
 
+# Quarto renders into a staging folder beside $OUT (its --output-dir), and only a
+# render that succeeded is published into $OUT, all files at once (python -m
+# render.outputs, as the offline renderer publishes): a failed or stopped render
+# leaves $OUT as it was. The staging folder goes on every exit, SIGTERM included.
+# Quarto renders each document beside itself and moves the result into the output
+# folder when the whole project is done; a stopped render leaves those files (a.html,
+# a_files/) in the project folder, so the ones that were not there before go too.
+stage=""
+litter=()
+cleanup() {
+  if [ -n "$stage" ]; then rm -rf "$stage"; stage=""; fi
+  for x in ${litter[@]+"${litter[@]}"}; do rm -rf -- "$x"; done
+  litter=()
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+quarto_stage() {
+  mkdir -p "$(dirname "$OUT")"
+  stage="$(mktemp -d "$(dirname "$OUT")/.$(basename "$OUT").quarto-XXXXXX")"
+  local f s x
+  for f in *.qmd; do
+    s="${f%.qmd}"
+    for x in "$s.html" "$s.pdf" "$s.ipynb" "$s.typ" "${s}_files" "$s.quarto_ipynb" \
+             "$stem.html" "$stem.pdf" "$stem.ipynb"; do
+      if [ ! -e "$x" ]; then litter+=("$x"); fi
+    done
+  done
+}
+publish() {
+  "$BIN/python" -m render.outputs "$stage" "$OUT" || exit 1
+  cleanup
+}
+
 render_args=()
 case "$PAPER" in
   "") ;;
@@ -50,17 +84,21 @@ start=$(date +%s)
 if [ "${#p_args[@]}" -gt 0 ]; then
   if [ -n "$use_quarto" ]; then
     echo "== renderer: Quarto $(quarto --version); report.qmd with ${p_args[*]} -> $OUT/$stem.*"
+    quarto_stage
     for f in html:html typst:pdf ipynb:ipynb; do
       QUARTO_PYTHON="$BIN/python" quarto render report.qmd --to "${f%%:*}" "${p_args[@]}" \
-        ${render_args[@]+"${render_args[@]}"} --output "$stem.${f##*:}"
+        ${render_args[@]+"${render_args[@]}"} --output "$stem.${f##*:}" --output-dir "$stage"
     done
+    publish
   else
     echo "== renderer: offline; report.qmd with ${p_args[*]}"
     "$BIN/python" -m render report.qmd "${p_args[@]}" ${render_args[@]+"${render_args[@]}"}
   fi
 elif [ -n "$use_quarto" ]; then
   echo "== renderer: Quarto $(quarto --version) (python: $BIN/python)"
-  QUARTO_PYTHON="$BIN/python" quarto render ${render_args[@]+"${render_args[@]}"}
+  quarto_stage
+  QUARTO_PYTHON="$BIN/python" quarto render ${render_args[@]+"${render_args[@]}"} --output-dir "$stage"
+  publish
   echo "== rendered in $(( $(date +%s) - start )) s"
 else
   echo "== renderer: offline (pandoc + Jupyter + typst); quarto is not on PATH"
