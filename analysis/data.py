@@ -313,6 +313,11 @@ def check_bibliography(path: Path) -> tuple[dict[str, BibEntry] | None, list[Dat
     an identifier. Each problem names the file, the line, the entry and the field."""
     name = path.name
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # the same bound as a data file: the check reads it whole
+            return {}, [DataError(f"the file is {size / 1e6:.1f} MB; a bibliography holds at most "
+                                  f"{MAX_FILE_BYTES / 1e6:g} MB (analysis.data.MAX_FILE_BYTES).",
+                                  file=name, rule="file-size")]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, []
@@ -592,6 +597,9 @@ def _check(root: Path):
     dpath = root / DESCRIPTOR
     dname = f"{rel}/{DESCRIPTOR}"
     try:
+        if dpath.stat().st_size > MAX_FILE_BYTES:  # read whole before anything is checked
+            raise ValueError(f"the file is over {MAX_FILE_BYTES / 1e6:g} MB "
+                             "(analysis.data.MAX_FILE_BYTES)")
         descriptor = json.loads(dpath.read_text(encoding="utf-8"))
         resources = _resources(descriptor)
         for r in resources.values():

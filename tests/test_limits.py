@@ -155,6 +155,20 @@ def test_a_data_file_over_the_size_limit_is_refused(project):
     assert len(problem_paragraphs(proc.stderr)) == 1, proc.stderr
 
 
+def test_a_bibliography_or_descriptor_over_the_size_limit_is_refused(project):
+    """references.bib and datapackage.json are read whole too: the same bound, one line each."""
+    from analysis.data import MAX_FILE_BYTES
+    bib = project / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8") + "% padding\n" * (MAX_FILE_BYTES // 10 + 1),
+                   encoding="utf-8")
+    msg = one_problem(check(project), "references.bib")
+    assert "MB" in msg and "at most" in msg, msg
+    desc = project / "data" / "datapackage.json"
+    desc.write_text(desc.read_text(encoding="utf-8") + " " * (MAX_FILE_BYTES + 1), encoding="utf-8")
+    msg = one_problem(check(project), "data/datapackage.json")
+    assert "MB" in msg, msg
+
+
 def test_the_problem_list_is_capped_with_the_total(project):
     """200,000 duplicated rows printed 199,826 paragraphs (44 MB)."""
     from analysis.__main__ import MAX_ERRORS_SHOWN
