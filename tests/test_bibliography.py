@@ -484,6 +484,13 @@ def test_every_file_the_analysis_reads_is_one_the_render_cache_keys_on(project, 
         return files | {(root / n).resolve() for n in cache.DATA_FILES}
 
     monkeypatch.setattr(D, "open", spy, raising=False)  # the files analysis.data opens
+    for method in ("read_bytes", "read_text"):  # and those it reads whole (data files, as bytes)
+        real = getattr(Path, method)
+
+        def reader(self, *a, _real=real, **kw):
+            opened.append(Path(self).resolve())
+            return _real(self, *a, **kw)
+        monkeypatch.setattr(Path, method, reader)
     D.load(project / "data")  # control: the shipped package
     assert opened and set(opened) <= keyed(project)
     plant_outside(project, how)
