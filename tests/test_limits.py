@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trust import (SENTINEL, _rows, _write, clean_env, copy_project, first_row,
+from tests.test_trust import (SENTINEL, SLOW, _rows, _write, clean_env, copy_project, first_row,
                               problem_paragraphs, run, set_cell)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -416,22 +416,6 @@ def test_a_parameter_value_too_long_for_a_file_name_gives_one_line(project, tmp_
     assert first.startswith("render failed: report.qmd: output name report-r0.333"), first
     assert "longer than a file name may be" in first, first
     assert leftovers(tmp_path / "tmp") == []
-
-
-SLOW = """---
-title: Slow
-format: html
----
-
-# One
-
-```{python}
-#| label: slow
-import os, pathlib, time
-pathlib.Path("kernel.pid").write_text(str(os.getpid()))
-time.sleep(120)
-```
-"""
 
 
 def test_sigterm_stops_the_render_and_removes_staging_folders(project, tmp_path):
