@@ -17,6 +17,21 @@ def make_project(tmp: Path, fixture: str = "everything") -> Path:
     return tmp
 
 
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """One copy of the project's sources per test module (tests/test_trust.copy_project)."""
+    from tests.test_trust import copy_project
+    return copy_project(tmp_path_factory.mktemp("pristine"))
+
+
+@pytest.fixture
+def project(pristine, tmp_path):
+    """A fresh copy of the project for a test that changes it (plants an attack, edits data)."""
+    root = tmp_path / "project"
+    shutil.copytree(pristine, root)
+    return root
+
+
 @pytest.fixture(scope="session")
 def fixture_render(tmp_path_factory):
     """The every-construct fixture rendered by the offline renderer."""

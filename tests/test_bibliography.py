@@ -35,16 +35,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trust import ROOT, clean_env, commit_epoch, copy_project, run
+from tests.test_trust import ROOT, clean_env, commit_epoch, problem_paragraphs, run
+from tests.test_trust import data_check as check
 
 ENTRY = "younger2013fibromyalgia"  # cited by data/sources.csv and by report.qmd
 TITLE = "title   = {Low-Dose Naltrexone for the Treatment of Fibromyalgia: Findings"
 PASSWD_B64 = b"cm9vdDp4OjA6MDpyb290"  # base64 of "root:x:0:0:root", /etc/passwd's first line
-
-
-@pytest.fixture
-def project(tmp_path):
-    return copy_project(tmp_path / "project")
 
 
 def set_title(root: Path, prefix: str, key: str = ENTRY) -> int:
@@ -72,14 +68,6 @@ def add_field(root: Path, field: str, value: str, key: str = ENTRY) -> int:
 def entry_line(root: Path, key: str = ENTRY) -> int:
     text = (root / "references.bib").read_text(encoding="utf-8")
     return text[:text.index("{" + key + ",")].count("\n") + 1
-
-
-def check(root: Path) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "analysis", "check"], root, clean_env())
-
-
-def problems(stderr: str) -> list[str]:
-    return [p.strip() for p in re.split(r"\n\s*\n", stderr) if p.strip().startswith("- ")]
 
 
 class Listener:
@@ -149,7 +137,7 @@ def test_latex_commands_in_the_bibliography_are_refused(project, plant, needles)
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    ours = [p for p in problems(proc.stderr) if p.startswith("- references.bib")]
+    ours = [p for p in problem_paragraphs(proc.stderr) if p.startswith("- references.bib")]
     assert len(ours) == 1, proc.stderr
     msg = ours[0]
     assert "\n" not in msg
@@ -185,7 +173,7 @@ def test_links_in_the_bibliography_are_http_or_doi(project, field, value):
     line = add_field(project, field, value)
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
-    ours = [p for p in problems(proc.stderr) if p.startswith("- references.bib")]
+    ours = [p for p in problem_paragraphs(proc.stderr) if p.startswith("- references.bib")]
     assert len(ours) == 1, proc.stderr
     assert f"references.bib, line {line} (entry '{ENTRY}'), field '{field}'" in ours[0], ours[0]
 
@@ -207,7 +195,7 @@ def test_a_malformed_bibliography_is_reported_against_it(project, plant, needle)
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    ours = problems(proc.stderr)
+    ours = problem_paragraphs(proc.stderr)
     assert len(ours) == 1 and ours[0].startswith("- references.bib, line "), proc.stderr
     assert needle in ours[0], ours[0]
 
@@ -219,7 +207,7 @@ def test_a_duplicate_key_is_refused(project):
     bib.write_text(text + "\n" + m.group(0), encoding="utf-8")
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
-    ours = [p for p in problems(proc.stderr) if p.startswith("- references.bib")]
+    ours = [p for p in problem_paragraphs(proc.stderr) if p.startswith("- references.bib")]
     assert len(ours) == 1 and f"'{ENTRY}'" in ours[0] and "twice" in ours[0], proc.stderr
 
 
@@ -229,7 +217,7 @@ def test_a_key_cited_by_data_is_reported_against_sources_csv(project):
                    encoding="utf-8")
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
-    msgs = [p for p in problems(proc.stderr) if p.startswith("- data/sources.csv")]
+    msgs = [p for p in problem_paragraphs(proc.stderr) if p.startswith("- data/sources.csv")]
     assert len(msgs) == 1, proc.stderr
     assert ENTRY in msgs[0] and "field 'bib_key'" in msgs[0] and "references.bib" in msgs[0], msgs[0]
 
@@ -247,7 +235,7 @@ def test_a_key_cited_by_a_document_is_reported_against_references_bib(project):
                    encoding="utf-8")
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
-    msgs = [p for p in problems(proc.stderr) if key in p]
+    msgs = [p for p in problem_paragraphs(proc.stderr) if key in p]
     assert len(msgs) == 1, proc.stderr
     assert msgs[0].startswith("- references.bib:") or msgs[0].startswith("- references.bib,"), msgs[0]
     assert f"report.qmd, line {cited_at}" in msgs[0], msgs[0]
@@ -455,7 +443,7 @@ def test_resource_paths_leaving_data_are_refused(project, how):
     proc = check(project)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    ours = [p for p in problems(proc.stderr) if p.startswith("- data/datapackage.json")]
+    ours = [p for p in problem_paragraphs(proc.stderr) if p.startswith("- data/datapackage.json")]
     assert len(ours) == 1, proc.stderr
     assert f"resource '{resource}'" in ours[0] and "leaves data/" in ours[0], ours[0]
     assert "\n" not in ours[0]

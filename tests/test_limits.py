@@ -24,26 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_trust import (SENTINEL, SLOW, _rows, _write, clean_env, copy_project, first_row,
+from tests.test_trust import (SENTINEL, SLOW, _rows, _write, clean_env, first_row,
                               problem_paragraphs, run, set_cell)
+from tests.test_trust import data_check as check
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    return copy_project(tmp_path_factory.mktemp("pristine-limits"))
-
-
-@pytest.fixture
-def project(pristine, tmp_path):
-    root = tmp_path / "project"
-    shutil.copytree(pristine, root)
-    return root
-
-
-def check(root: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return run([sys.executable, "-m", "analysis", "check"], root, clean_env(), timeout=timeout)
 
 
 def one_problem(proc: subprocess.CompletedProcess, file: str) -> str:

@@ -78,6 +78,11 @@ def run(args: list[str], cwd: Path, env: dict, timeout: float = 120) -> subproce
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def data_check(root: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m analysis check` in the project copy ``root``, in a clean environment."""
+    return run([sys.executable, "-m", "analysis", "check"], root, clean_env(), timeout=timeout)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -303,21 +308,9 @@ BAD_DATA = [(f.__name__[5:], f) for f in (
     case_url_scheme, case_text_too_long)]
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    return copy_project(tmp_path_factory.mktemp("pristine"))
-
-
-@pytest.fixture
-def project(pristine, tmp_path):
-    root = tmp_path / "project"
-    shutil.copytree(pristine, root)
-    return root
-
-
 def test_pristine_copy_passes_the_data_check(project):
     """Control: the copied project is valid, so each failure below is the corruption's."""
-    proc = run([sys.executable, "-m", "analysis", "check"], project, clean_env())
+    proc = data_check(project)
     assert proc.returncode == 0, proc.stderr
     assert "data check:" in proc.stderr
 
@@ -331,7 +324,7 @@ def problem_paragraphs(stderr: str) -> list[str]:
 def test_bad_data_stops_the_build_with_one_clear_paragraph(project, name, corrupt):
     previous = with_previous_output(project)
     case = corrupt(project)
-    proc = run([sys.executable, "-m", "analysis", "check"], project, clean_env())
+    proc = data_check(project)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.startswith("data check failed:"), proc.stderr
@@ -409,7 +402,7 @@ def test_markup_in_data_is_printed_as_written(project, tmp_path, renderer):
     key = _rows(project / "data" / "claims.csv")[1][0]
     section = _rows(project / "data" / "claims.csv")[1][1]
     set_cell(project, "claims.csv", key, "paraphrase", HOSTILE_CLAIM)
-    check = run([sys.executable, "-m", "analysis", "check"], project, clean_env())
+    check = data_check(project)
     assert check.returncode == 0, check.stderr
     out = tmp_path / "out"
     if renderer == "offline":
