@@ -72,6 +72,15 @@ MAX_TEXT_LENGTH = 300
 # and 200,000 rows (22 MB) ran for more than ten minutes. 1 MB leaves thirty times
 # today's data while keeping a render within a minute.
 MAX_FILE_BYTES = 1_000_000
+
+
+def _too_large(size: int, what: str) -> str | None:
+    """Why a file that is read whole is refused (data files, the descriptor, the
+    bibliography: one bound, MAX_FILE_BYTES), or None when it is within it."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return (f"the file is {size / 1e6:.1f} MB; {what} holds at most {MAX_FILE_BYTES / 1e6:g} MB "
+            "(analysis.data.MAX_FILE_BYTES)")
 # Longest a field's `pattern` may take over one file, all its cells together. An
 # ordinary pattern checks a cell in microseconds; a pattern with nested or
 # overlapping repetition (^(a|aa)+$) took 11.6 s on one 38-character cell, doubling
@@ -313,11 +322,9 @@ def check_bibliography(path: Path) -> tuple[dict[str, BibEntry] | None, list[Dat
     an identifier. Each problem names the file, the line, the entry and the field."""
     name = path.name
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:  # the same bound as a data file: the check reads it whole
-            return {}, [DataError(f"the file is {size / 1e6:.1f} MB; a bibliography holds at most "
-                                  f"{MAX_FILE_BYTES / 1e6:g} MB (analysis.data.MAX_FILE_BYTES).",
-                                  file=name, rule="file-size")]
+        too_large = _too_large(path.stat().st_size, "a bibliography")
+        if too_large:
+            return {}, [DataError(f"{too_large}.", file=name, rule="file-size")]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, []
@@ -597,9 +604,9 @@ def _check(root: Path):
     dpath = root / DESCRIPTOR
     dname = f"{rel}/{DESCRIPTOR}"
     try:
-        if dpath.stat().st_size > MAX_FILE_BYTES:  # read whole before anything is checked
-            raise ValueError(f"the file is over {MAX_FILE_BYTES / 1e6:g} MB "
-                             "(analysis.data.MAX_FILE_BYTES)")
+        too_large = _too_large(dpath.stat().st_size, "a package descriptor")
+        if too_large:  # read whole before anything is checked
+            raise ValueError(too_large)
         descriptor = json.loads(dpath.read_text(encoding="utf-8"))
         resources = _resources(descriptor)
         for r in resources.values():
@@ -651,11 +658,11 @@ def _read_table(path: Path, fname: str, res: dict, descriptor: dict) -> tuple[_T
             table.ok = False
             return table, errors + [DataError("this is not a regular file (a device, pipe or folder). "
                                               "Restore the CSV file.", file=fname, rule="missing-file")]
-        if size > MAX_FILE_BYTES:
+        too_large = _too_large(size, "a data file")
+        if too_large:
             table.ok = False
             return table, errors + [DataError(
-                f"the file is {size / 1e6:.1f} MB; a data file holds at most {MAX_FILE_BYTES / 1e6:g} MB "
-                "(analysis.data.MAX_FILE_BYTES: a larger table makes the check and the render slow). "
+                f"{too_large}: a larger table makes the check and the render slow. "
                 "Keep data/ to the published facts the report uses.", file=fname, rule="file-size")]
         data = path.read_bytes()
     except FileNotFoundError:
