@@ -140,7 +140,7 @@ def key_numbers_table(R, *, all_versions: bool = False) -> str:
          paired_row_text(rs, all_versions=all_versions), _mark(paired_mark(rs))],
         ["NNT (95% CI), unpaired Newcombe", "not given",
          f"{rs.nnt_text}; paired, by split: through \u221e for "
-         f"{fmt.of(sum(INFINITY in sp.nnt_text for sp in rs.splits), len(rs.splits))}", _mark(None)],
+         f"{fmt.of(len(W.splits_through_infinity(rs)), len(rs.splits))}", _mark(None)],
         ["Pain reduction, LDN vs placebo", f"{fmt.pct(pain.ldn, 1)} vs {fmt.pct(pain.placebo, 1)}, "
          f"{fmt.p(pain.p, prefix=True)}", f"difference {fmt.num(pain.diff)} % points of baseline (95% CI "
          f"{fmt.ci(pain.ci_t.low, pain.ci_t.high)})", _mark(None)],
@@ -156,7 +156,6 @@ def key_numbers_table(R, *, all_versions: bool = False) -> str:
 
 # The label of the widest paired range, printed beside it wherever the handout gives it, so
 # that it is never mistaken for the range under the version in force (rs.headline).
-INFINITY = "\u221e"
 PAIRED_ALL_LABEL = "any version of McNemar's test, any possible split"
 
 

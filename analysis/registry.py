@@ -67,9 +67,10 @@ class RegistryHistory:
         return f"about {fmt.words(a)} months" if a == b else f"{fmt.words(a)} to {fmt.words(b)} months"
 
     @property
-    def original_same_count(self) -> bool:
-        """The record as first submitted lists as many primary outcomes as the 2012 version."""
-        return self.primary_original == self.primary_registered
+    def original_known(self) -> bool:
+        """The record as first submitted is stored and lists as many primary outcomes as the
+        2012 version, so the outcomes can be dated to the registration."""
+        return self.primary_original is not None and self.primary_original == self.primary_registered
 
     def original_words(self) -> str:
         """How the record's original primary outcomes are known: 'as first submitted in December
@@ -89,8 +90,8 @@ class RegistryHistory:
         """Since when the record lists its primary outcomes, as far as the stored copies show:
         'apparently as first submitted in December 2007, five to six months after the trial
         started, during the trial', or, without the original list, the earliest stored version."""
-        if self.primary_original is not None and self.original_same_count:
-            return (f"{self.original_words()}, {self.start_gap_words()} after the trial started"
+        if self.original_known:
+            return (f"{self.primary_since_short()}, {self.start_gap_words()} after the trial started"
                     + (", during the trial" if self.registered_during_trial else ""))
         return (f"in the earliest version we could read, last updated {month_text(self.version_2012)}"
                 f"{' (after the trial ended)' if self.version_after_end_before_paper else ''}; "
@@ -98,7 +99,7 @@ class RegistryHistory:
 
     def primary_since_short(self) -> str:
         """The first clause of primary_since_words: since when, without how long after the start."""
-        if self.primary_original is not None and self.original_same_count:
+        if self.original_known:
             return self.original_words()
         return f"in the version of {month_text(self.version_2012)}"
 
@@ -157,6 +158,8 @@ def history(pkg, study_id: str = "younger2013") -> RegistryHistory:
     s_first, s_last = _day_range(start)
     r = _day_range(registered)[0]
     paper = _day_range(d("published-online"))[0]
+    original = f"{prefix}.reg2007.outcomes.primary.count"  # as first submitted; may be absent
+    has_original = original in pkg.numbers.index
     return RegistryHistory(
         start=start, registered=registered, first_posted=d("first-posted"), end=d("study-end"),
         version_2012=d("registry-2012-version"), published_online=d("published-online"),
@@ -166,8 +169,6 @@ def history(pkg, study_id: str = "younger2013") -> RegistryHistory:
         days_paper_to_results_posted=(_day_range(d("results-posted"))[0] - paper).days,
         primary_registered=int(pkg.value(f"{prefix}.reg2012.outcomes.primary.count")),
         secondary_registered=int(pkg.value(f"{prefix}.reg2012.outcomes.secondary.count")),
-        primary_original=(int(pkg.value(f"{prefix}.reg2007.outcomes.primary.count"))
-                          if f"{prefix}.reg2007.outcomes.primary.count" in pkg.numbers.index else None),
-        primary_original_confirmed=(bool(pkg.numbers.loc[f"{prefix}.reg2007.outcomes.primary.count", "confirmed"])
-                                    if f"{prefix}.reg2007.outcomes.primary.count" in pkg.numbers.index else False),
+        primary_original=int(pkg.value(original)) if has_original else None,
+        primary_original_confirmed=has_original and bool(pkg.numbers.loc[original, "confirmed"]),
     )

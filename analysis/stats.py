@@ -341,17 +341,12 @@ def _fmt_num(x: float, digits: int) -> str:
     return "∞" if math.isinf(x) else f"{x:.{digits}f}"
 
 
-def describe_nnt(n: NNT, digits: int = 1, *, limit_digits: int | None = None) -> str:
-    """Text for an NNT in Altman's style, e.g. 'NNTB 5 (NNTH 40 to ∞ to NNTB 2.4)' (Altman, BMJ 1998;317:1309).
-
-    ``limit_digits`` prints the estimate and the interval limits in one style: below 10 with
-    that many decimals (so that 2.43 is not shown as 2), from 10 as whole numbers; without it
-    the estimate and the limits use ``digits``."""
+def describe_nnt(n: NNT, digits: int = 1) -> str:
+    """Text for an NNT in Altman's style, e.g. 'NNTB 5 (NNTH 40 to ∞ to NNTB 2)' (Altman, BMJ
+    1998;317:1309): the estimate and the interval limits with ``digits`` decimals alike."""
     def lim(v: float) -> str:
-        if limit_digits is None:
-            return _fmt_num(v, digits)
-        return _fmt_num(v, limit_digits if abs(v) < 10 else 0)
-    head = f"{n.label} {_fmt_num(n.value, digits) if limit_digits is None else lim(n.value)}"
+        return _fmt_num(v, digits)
+    head = f"{n.label} {lim(n.value)}"
     if n.lower is None or n.upper is None:
         return head
     (l_lab, l_val), (u_lab, u_val) = n.lower, n.upper

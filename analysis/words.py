@@ -394,11 +394,17 @@ def small_pool_text(m, digits: int = 2) -> str:
             f"{fmt.count(m.k - 1, 'degree')} of freedom, is too wide to be evidence either way")
 
 
+def splits_through_infinity(rs) -> list:
+    """The possible splits whose paired NNT interval runs through infinity: those whose
+    Newcombe paired interval for the responder difference includes zero."""
+    return [s for s in rs.splits if s.ci.low <= 0 <= s.ci.high]
+
+
 def paired_nnt_words(rs) -> str:
     """How the paired NNT interval (Newcombe's paired interval, one per possible split) relates
     to infinity: 'it runs through infinity for two of the four possible splits and stays on the
-    side of benefit for the other two (NNTB 4.7 (2.5 to 88) ... )'."""
-    through = [s for s in rs.splits if s.ci.low <= 0 <= s.ci.high]
+    side of benefit for the other two (NNTB 5 (2 to 88) ... )'."""
+    through = splits_through_infinity(rs)
     benefit = [s for s in rs.splits if s.ci.low > 0]
     harm = [s for s in rs.splits if s.ci.high < 0]
     n = rs.n_splits

@@ -822,11 +822,10 @@ def test_grim_denominators_hand_cases():
 
 
 def test_describe_nnt_prints_estimate_and_limits_in_one_style():
-    """With limit_digits the estimate follows the limits' rule (one decimal below 10, whole
-    numbers from 10): 'NNTB 4.7 (2.5 to 88)', not 'NNTB 5 (2.5 to 88)'."""
+    """The estimate and the limits with the same digits, as the report prints them (whole
+    numbers, analysis.results.NNT_DIGITS): 'NNTB 5 (2 to 88)', not 'NNTB 4.7 (2.5 to 88)'."""
     n = nnt(Result(estimate=0.2142857, low=0.0114, high=0.4034))
-    assert describe_nnt(n, 1, limit_digits=1) == "NNTB 4.7 (2.5 to 88)"
+    assert describe_nnt(n, 0) == "NNTB 5 (2 to 88)"
     wide = nnt(Result(estimate=0.08, low=-0.05, high=0.2))
-    assert describe_nnt(wide, 1, limit_digits=1) == "NNTB 12 (NNTH 20 to ∞ to NNTB 5.0)"
-    # without limit_digits the old behaviour: one number of digits for all
     assert describe_nnt(wide, 0) == "NNTB 12 (NNTH 20 to ∞ to NNTB 5)"
+    assert describe_nnt(wide, 1) == "NNTB 12.5 (NNTH 20.0 to ∞ to NNTB 5.0)"
